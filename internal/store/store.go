@@ -109,6 +109,10 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		s.Close()
 		return nil, err
 	}
+	if err := s.seed(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -270,4 +274,16 @@ func itoa(id int64) string {
 		return ""
 	}
 	return strconv.FormatInt(id, 10)
+}
+
+// seed adds the built-in roles and dictionaries that are missing. It never
+// overwrites an administrator's edits.
+func (s *Store) seed(ctx context.Context) error {
+	if err := s.EnsureBuiltInRoles(ctx); err != nil {
+		return fmt.Errorf("seed roles: %w", err)
+	}
+	if err := s.EnsureDictionaries(ctx); err != nil {
+		return fmt.Errorf("seed dictionaries: %w", err)
+	}
+	return nil
 }
