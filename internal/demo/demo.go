@@ -325,30 +325,32 @@ func spread(r *rand.Rand, n, k int) []int {
 }
 
 // planPeople registers n women: most in villages and communities, living
-// in households (about 44% of them families), some at townships and some
+// in households (about half of them families), some at townships and some
 // in the non-territorial federations where they work or study.
 func (p *planner) planPeople(n int) {
 	atSectors := n * 4 / 100
 	atTowns := n * 5 / 100
 	inVillages := n - atSectors - atTowns
-	for i, q := range spread(p.r, inVillages, len(p.villages)) {
-		org := p.villages[i]
-		for q > 0 {
-			if p.r.Float64() < 0.44 {
-				q -= p.family(org, q)
-			} else {
-				p.single(org, p.newHouse(org))
-				q--
-			}
-		}
+	// Newest first is how lists show people: register the workplaces first
+	// so the first page a city cadre sees holds residents.
+	for range atSectors {
+		p.worker(p.sectors[p.r.IntN(len(p.sectors))])
 	}
 	for i, q := range spread(p.r, atTowns, len(p.townships)) {
 		for range q {
 			p.single(p.townships[i], p.newHouse(p.townships[i]))
 		}
 	}
-	for range atSectors {
-		p.worker(p.sectors[p.r.IntN(len(p.sectors))])
+	for i, q := range spread(p.r, inVillages, len(p.villages)) {
+		org := p.villages[i]
+		for q > 0 {
+			if p.r.Float64() < 0.5 {
+				q -= p.family(org, q)
+			} else {
+				p.single(org, p.newHouse(org))
+				q--
+			}
+		}
 	}
 }
 
@@ -458,7 +460,7 @@ func (p *planner) person(h *house, name string, birth time.Time, sex people.Sex,
 		if age >= 30 && age <= 65 && r.Float64() < 0.015 {
 			tags = append(tags, "executive")
 		}
-		if h.area == rural && age >= 25 && age <= 55 && r.Float64() < 0.07 {
+		if h.area == rural && age >= 25 && age <= 55 && r.Float64() < 0.12 {
 			tags = append(tags, "new_farmer")
 		}
 		if (in.Education == "10" || in.Education == "20") && age <= 60 && r.Float64() < 0.06 {
@@ -489,7 +491,7 @@ func (p *planner) single(org int, h *house) {
 	}
 	b := p.birth(from, to)
 	var extra []string
-	if people.AgeOn(b, p.today) >= 60 && r.Float64() < 0.04 {
+	if people.AgeOn(b, p.today) >= 60 && r.Float64() < 0.06 {
 		extra = append(extra, "tekun")
 	}
 	p.person(h, surname(r)+womanGiven(r, b.Year()), b, people.Female, extra...)
@@ -500,18 +502,18 @@ func (p *planner) worker(org int) {
 	r := p.r
 	h := p.newHouse(org)
 	h.division = ""
-	var b time.Time
-	if p.orgs[org].in.Kind == orgs.University && r.Float64() < 0.5 {
-		b = p.birth(2003, 2007)
-	} else {
-		b = p.birth(1970, 2000)
+	kind := p.orgs[org].in.Kind
+	student := kind == orgs.University && r.Float64() < 0.5
+	b := p.birth(1970, 2000)
+	if student {
+		b = p.birth(2004, 2008)
 	}
 	i := p.person(h, surname(r)+womanGiven(r, b.Year()), b, people.Female)
 	in := &p.people[i].in
-	switch age := people.AgeOn(b, p.today); {
-	case p.orgs[org].in.Kind == orgs.NewSector:
+	switch {
+	case kind == orgs.NewSector:
 		in.Employment = pick(r, []string{"flexible", "flexible", "employed", "self_employed"})
-	case age < 23:
+	case student:
 		in.Employment, in.Education = "student", "60"
 	default:
 		in.Employment = "employed"
@@ -550,7 +552,7 @@ func (p *planner) family(org, quota int) int {
 		h.tags = append(h.tags, "migrant_child")
 	}
 	var motherTags []string
-	if !husband && len(kids) > 0 && r.Float64() < 0.18 {
+	if !husband && len(kids) > 0 && r.Float64() < 0.3 {
 		motherTags = append(motherTags, "single_parent")
 		fam.note = "单亲家庭"
 	}
