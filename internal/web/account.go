@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 
 	"jinguo/internal/apperr"
@@ -35,10 +36,9 @@ func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	v := s.newView(r, "登录")
 	v.Demo = s.demo
-	v.Form = newForm(r.PostForm)
-	v.Form.Values.Del("password")
 	username := strings.TrimSpace(r.PostForm.Get("username"))
 	password := r.PostForm.Get("password")
+	v.Form = newForm(url.Values{"username": {username}, "next": {r.PostForm.Get("next")}})
 	if username == "" {
 		v.Form.Errors["username"] = "请填写用户名"
 	}
