@@ -303,4 +303,3 @@ func (m *Main) user(ctx context.Context, args []string) error {
 	fmt.Fprintf(m.stdout, "Done: %s %s.\n", sub, u.Username)
 	return nil
 }
-
