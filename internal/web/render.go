@@ -205,7 +205,15 @@ var templateFuncs = template.FuncMap{
 	"entity":    audit.EntityLabel,
 	"scopeKind": func(k auth.ScopeKind) string { return k.Label() },
 	"perm":      func(p auth.Permission) string { return p.Label() },
-	"can":       func(a auth.Actor, p string) bool { return a.Can(auth.Permission(p)) },
+	"roleName": func(code string) string {
+		for _, r := range auth.BuiltInRoles() {
+			if r.Code == code {
+				return r.Name
+			}
+		}
+		return code
+	},
+	"can": func(a auth.Actor, p string) bool { return a.Can(auth.Permission(p)) },
 	"age": func(birth time.Time) int {
 		return people.AgeOn(birth, localtime.Today(time.Now()))
 	},
