@@ -722,16 +722,26 @@ func (p *planner) load(ctx context.Context, s *store.Store, progress func(done, 
 		step()
 	}
 
-	personIDs := make([]int64, len(p.people))
-	for i, pp := range p.people {
-		in := pp.in
-		in.OrgID = orgIDs[pp.org]
-		created, err := s.CreatePerson(ctx, sys, in)
-		if err != nil {
-			return fmt.Errorf("create person %d (%s): %w", i, in.Name, err)
+	// People go in batches: one transaction per 500 is far faster than one
+	// per person, and each batch is still all or nothing.
+	personIDs := make([]int64, 0, len(p.people))
+	const batchSize = 500
+	for start := 0; start < len(p.people); start += batchSize {
+		end := min(start+batchSize, len(p.people))
+		batch := make([]people.Input, 0, end-start)
+		for _, pp := range p.people[start:end] {
+			in := pp.in
+			in.OrgID = orgIDs[pp.org]
+			batch = append(batch, in)
 		}
-		personIDs[i] = created.ID
-		step()
+		ids, err := s.CreatePeople(ctx, sys, batch)
+		if err != nil {
+			return fmt.Errorf("create people %d–%d: %w", start+1, end, err)
+		}
+		personIDs = append(personIDs, ids...)
+		for range batch {
+			step()
+		}
 	}
 
 	for _, f := range p.families {
