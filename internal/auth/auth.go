@@ -24,9 +24,16 @@ const (
 	RolesWrite   Permission = "roles:write"
 	DictsWrite   Permission = "dicts:write"
 	AuditRead    Permission = "audit:read"
+
+	CasesRead      Permission = "cases:read"
+	CasesIntake    Permission = "cases:intake"
+	CasesHandle    Permission = "cases:handle"
+	CasesSupervise Permission = "cases:supervise"
+	CasesExport    Permission = "cases:export"
+	CasesAdmin     Permission = "cases:admin"
 )
 
-// AllPermissions lists every permission with its Chinese label, in display order.
+// permissionLabels lists every permission with its Chinese label, in display order.
 var permissionLabels = []struct {
 	P     Permission
 	Label string
@@ -43,6 +50,12 @@ var permissionLabels = []struct {
 	{RolesWrite, "管理角色"},
 	{DictsWrite, "管理字典"},
 	{AuditRead, "查看审计日志"},
+	{CasesRead, "查看维权案件"},
+	{CasesIntake, "登记维权案件和排查"},
+	{CasesHandle, "办理维权案件"},
+	{CasesSupervise, "督办和查阅受限案件"},
+	{CasesExport, "导出维权案件"},
+	{CasesAdmin, "设置办理时限和节假日"},
 }
 
 // Permissions returns every known permission in display order.
@@ -122,9 +135,12 @@ const (
 // BuiltInRoles returns the roles every installation starts with.
 func BuiltInRoles() []Role {
 	all := Permissions()
-	read := []Permission{OrgsRead, PeopleRead, UsersRead}
-	cadre := []Permission{OrgsRead, PeopleRead, PeopleWrite, PeopleReveal, PeopleImport, PeopleExport}
-	orgAdmin := slices.DeleteFunc(slices.Clone(all), func(p Permission) bool { return p == RolesWrite || p == DictsWrite })
+	read := []Permission{OrgsRead, PeopleRead, UsersRead, CasesRead}
+	cadre := []Permission{OrgsRead, PeopleRead, PeopleWrite, PeopleReveal, PeopleImport, PeopleExport,
+		CasesRead, CasesIntake, CasesHandle, CasesExport}
+	orgAdmin := slices.DeleteFunc(slices.Clone(all), func(p Permission) bool {
+		return p == RolesWrite || p == DictsWrite || p == CasesAdmin
+	})
 	return []Role{
 		{Code: RoleSuperAdmin, Name: "系统管理员", Scope: ScopeAll, Permissions: all, BuiltIn: true},
 		{Code: RoleOrgAdmin, Name: "单位管理员", Scope: ScopeSubtree, Permissions: orgAdmin, BuiltIn: true},

@@ -15,12 +15,16 @@ import (
 // The names of the built-in dictionaries. Other packages refer to a
 // dictionary by these names; they never change.
 const (
-	PersonTag  = "person_tag"
-	Ethnicity  = "ethnicity"
-	Education  = "education"
-	Employment = "employment"
-	OrgKind    = "org_kind"
-	Relation   = "relation"
+	PersonTag = "person_tag"
+	// CaseCategory is the two-level list of rights-case categories.
+	CaseCategory = "case_category"
+	// ReferralAgency lists the kinds of agencies cases are referred to.
+	ReferralAgency = "referral_agency"
+	Ethnicity      = "ethnicity"
+	Education      = "education"
+	Employment     = "employment"
+	OrgKind        = "org_kind"
+	Relation       = "relation"
 )
 
 // Limits on items.

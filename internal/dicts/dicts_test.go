@@ -9,7 +9,7 @@ import (
 )
 
 func TestSeeds(t *testing.T) {
-	want := map[string]int{PersonTag: 15, Ethnicity: 58, Education: 8, Employment: 8, OrgKind: 11, Relation: 6}
+	want := map[string]int{PersonTag: 15, Ethnicity: 58, Education: 8, Employment: 8, OrgKind: 11, Relation: 6, CaseCategory: 34, ReferralAgency: 9}
 	seen := map[string]bool{}
 	for _, d := range Seeds() {
 		if seen[d.Name] {
@@ -36,6 +36,9 @@ func TestSeeds(t *testing.T) {
 			codes[it.Code] = true
 			if it.Dict != d.Name || !it.Enabled || (i > 0 && it.Sort <= d.Items[i-1].Sort) {
 				t.Errorf("%s/%s: got %+v", d.Name, it.Code, it)
+			}
+			if it.ParentCode != "" && !codes[it.ParentCode] {
+				t.Errorf("%s/%s: parent %q not listed before it", d.Name, it.Code, it.ParentCode)
 			}
 			if !Seeded(d.Name, it.Code) {
 				t.Errorf("Seeded(%q, %q) = false", d.Name, it.Code)

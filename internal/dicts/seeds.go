@@ -10,7 +10,8 @@ import (
 // display order.
 type seed struct {
 	name, label string
-	items       [][2]string // code, name
+	items       [][2]string       // code, name
+	parents     map[string]string // code → parent code, for two-level lists
 }
 
 // seeds returns the built-in dictionaries. A later engine adds its
@@ -40,21 +41,67 @@ func seeds() []seed {
 			{"migrant_child", "流动儿童家庭"}, {"low_income", "低收入"}, {"veteran_family", "军属"},
 			{"new_farmer", "巾帼新农人"}, {"science", "女性科技人才"}, {"legal_literate", "法律明白人"},
 			{"executive", "执委"}, {"representative", "妇女代表"},
-		}},
-		{Ethnicity, "民族", ethnicity},
+		}, nil},
+		{Ethnicity, "民族", ethnicity, nil},
 		{Education, "文化程度", [][2]string{ // GB/T 4658, simplified
 			{"10", "研究生"}, {"20", "大学本科"}, {"30", "大学专科"}, {"40", "中等职业教育"},
 			{"60", "普通高中"}, {"70", "初中"}, {"80", "小学"}, {"90", "其他"},
-		}},
+		}, nil},
 		{Employment, "就业状况", [][2]string{
 			{"employed", "在职"}, {"self_employed", "个体经营"}, {"farmer", "务农"}, {"flexible", "灵活就业"},
 			{"unemployed", "失业"}, {"retired", "退休"}, {"student", "在校学生"}, {"other", "其他"},
-		}},
-		{OrgKind, "组织类型", kinds},
+		}, nil},
+		{OrgKind, "组织类型", kinds, nil},
 		{Relation, "家庭关系", [][2]string{
 			{"head", "户主"}, {"spouse", "配偶"}, {"child", "子女"}, {"parent", "父母"}, {"grand", "祖孙"}, {"other", "其他"},
-		}},
+		}, nil},
+		caseCategories(),
+		{ReferralAgency, "转介机构类型", [][2]string{
+			{"police", "公安机关"}, {"court", "人民法院"}, {"procuratorate", "人民检察院"}, {"civil_affairs", "民政部门（救助站、庇护场所）"},
+			{"legal_aid", "法律援助中心"}, {"hospital", "医疗机构"}, {"psych", "心理服务机构"}, {"school", "学校"}, {"other", "其他"},
+		}, nil},
 	}
+}
+
+// caseCategories is the two-level list federations report rights cases by.
+// Items under "consult" are consultation only: they may be closed at intake
+// with the advice given.
+func caseCategories() seed {
+	groups := []struct {
+		code, name string
+		subs       [][2]string
+	}{
+		{"marriage", "婚姻家庭", [][2]string{
+			{"dv", "家庭暴力"}, {"divorce", "离婚"}, {"custody", "子女抚养"}, {"elder_support", "赡养"},
+			{"property_division", "财产分割"}, {"cohabitation", "同居纠纷"}, {"affair", "婚外情"}, {"marriage_other", "其他婚姻家庭纠纷"},
+		}},
+		{"property", "财产权益", [][2]string{
+			{"land", "土地承包和集体收益"}, {"housing", "房产"}, {"inheritance", "继承"}, {"property_other", "其他财产权益"},
+		}},
+		{"labor", "劳动和社会保障权益", [][2]string{
+			{"wages", "劳动报酬"}, {"maternity", "孕期产期哺乳期权益"}, {"discrimination", "就业性别歧视"},
+			{"social_insurance", "社会保险"}, {"labor_other", "其他劳动权益"},
+		}},
+		{"personal", "人身权益", [][2]string{
+			{"harassment", "性骚扰"}, {"trafficking", "拐卖妇女"}, {"personal_other", "其他人身权益"},
+		}},
+		{"child", "儿童权益", [][2]string{
+			{"child_abuse", "侵害儿童"}, {"guardianship", "监护缺失"}, {"child_education", "受教育权"}, {"child_other", "其他儿童权益"},
+		}},
+		{"consult", "咨询", [][2]string{
+			{"legal_consult", "法律咨询"}, {"psych_consult", "心理咨询"}, {"family_edu_consult", "家庭教育咨询"},
+		}},
+		{"other", "其他", nil},
+	}
+	s := seed{name: CaseCategory, label: "案件类别", parents: map[string]string{}}
+	for _, g := range groups {
+		s.items = append(s.items, [2]string{g.code, g.name})
+		for _, sub := range g.subs {
+			s.items = append(s.items, sub)
+			s.parents[sub[0]] = g.code
+		}
+	}
+	return s
 }
 
 // Seeds returns the built-in dictionaries with their initial items, in
@@ -66,7 +113,7 @@ func Seeds() []Dictionary {
 	for i, s := range ss {
 		d := Dictionary{Name: s.name, Label: s.label, BuiltIn: true, Items: make([]Item, len(s.items)), ItemCount: len(s.items)}
 		for j, it := range s.items {
-			d.Items[j] = Item{Dict: s.name, Code: it[0], Name: it[1], Sort: (j + 1) * 10, Enabled: true}
+			d.Items[j] = Item{Dict: s.name, Code: it[0], Name: it[1], ParentCode: s.parents[it[0]], Sort: (j + 1) * 10, Enabled: true}
 		}
 		out[i] = d
 	}

@@ -18,12 +18,14 @@ import (
 // later engine adds its dictionary's usages with one line here. Every
 // dictionary is also used by its own items' parent_code.
 var dictUsages = map[string][]string{
-	dicts.PersonTag:  {"person_tags.tag"},
-	dicts.Ethnicity:  {"people.ethnicity"},
-	dicts.Education:  {"people.education"},
-	dicts.Employment: {"people.employment"},
-	dicts.OrgKind:    {"orgs.kind"},
-	dicts.Relation:   {"family_members.relation"},
+	dicts.PersonTag:      {"person_tags.tag"},
+	dicts.Ethnicity:      {"people.ethnicity"},
+	dicts.Education:      {"people.education"},
+	dicts.Employment:     {"people.employment"},
+	dicts.OrgKind:        {"orgs.kind"},
+	dicts.Relation:       {"family_members.relation"},
+	dicts.CaseCategory:   {"cases.category", "screening_disputes.category"},
+	dicts.ReferralAgency: {"referrals.agency_type"},
 }
 
 var (
