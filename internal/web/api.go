@@ -51,6 +51,8 @@ func (s *Server) apiRoutes(mux *http.ServeMux) {
 	s.api(mux, "PATCH /api/v1/orgs/{id}", auth.OrgsWrite, false, s.apiPatchOrg)
 	s.apiPeopleRoutes(mux)
 	s.apiAdminRoutes(mux)
+	s.apiCaseRoutes(mux)
+	s.apiPublicRoutes(mux)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, apperr.New(apperr.NotFound, "接口不存在"))
 	})

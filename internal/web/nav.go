@@ -41,13 +41,22 @@ var menu = []menuGroup{
 		{"家庭", "/families", auth.PeopleRead},
 		{"导入人员", "/people/import", auth.PeopleImport},
 	}},
+	{"维权服务", []menuItem{
+		{"登记求助", "/cases/new", auth.CasesIntake},
+		{"案件列表", "/cases", auth.CasesRead},
+		{"超期和临期", "/cases/overdue", auth.CasesRead},
+		{"矛盾纠纷排查", "/screening", auth.CasesRead},
+		{"统计分析", "/cases/stats", auth.CasesRead},
+	}},
 	{"系统管理", []menuItem{
 		{"账号", "/users", auth.UsersRead},
 		{"角色", "/roles", auth.UsersRead},
 		{"字典", "/dicts", auth.DictsWrite},
 		{"审计日志", "/audit", auth.AuditRead},
+		{"办理时限和节假日", "/settings/cases", auth.CasesAdmin},
 	}},
 	{"我的", []menuItem{
+		{"消息提醒", "/notifications", ""},
 		{"修改密码", "/account/password", ""},
 	}},
 }

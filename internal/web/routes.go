@@ -44,6 +44,11 @@ func (s *Server) routes(mux *http.ServeMux) {
 	s.familyRoutes(mux)
 	s.importRoutes(mux)
 	s.adminRoutes(mux)
+	s.caseRoutes(mux)
+	s.caseRecordRoutes(mux)
+	s.caseAdminRoutes(mux)
+	s.screeningRoutes(mux)
+	s.publicRoutes(mux)
 	s.apiRoutes(mux)
 }
 

@@ -1,0 +1,6 @@
+package web
+
+import "net/http"
+
+// apiCaseRoutes is a placeholder until the feature lands.
+func (s *Server) apiCaseRoutes(mux *http.ServeMux) {}
