@@ -172,7 +172,7 @@ type auditPageData struct {
 	Orgs       []orgs.Org
 	Actions    []audit.Action
 	Entities   []string
-	Pager      adminPager
+	Pager      pager
 	ExportHref string
 }
 
@@ -199,7 +199,7 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request) {
 	for _, e := range list {
 		d.Rows = append(d.Rows, toAuditRow(e))
 	}
-	d.Pager = adminPagerFor("/audit", q, f.Cursor, next)
+	d.Pager = pagerFor("/audit", q, f.Cursor, next)
 	v.Data = d
 	s.render(w, r, "audit_list", v)
 }

@@ -30,7 +30,7 @@ func familyHref(id int64) string { return "/families/" + strconv.FormatInt(id, 1
 type familyListData struct {
 	Rows  []store.FamilyRecord
 	Orgs  []orgs.Org
-	Pager peoplePager
+	Pager pager
 }
 
 func (s *Server) familyListPage(w http.ResponseWriter, r *http.Request) {
@@ -51,7 +51,7 @@ func (s *Server) familyListPage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	d.Pager = newPeoplePager(q, next)
+	d.Pager = pagerFor("/families", q, queryID(r, "cursor"), next)
 	v.Data = d
 	s.render(w, r, "family_list", v)
 }

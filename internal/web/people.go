@@ -101,30 +101,6 @@ func (c peopleDict) names(codes []string) []string {
 	return out
 }
 
-// peoplePager links the pages of a keyset-paginated list.
-type peoplePager struct {
-	Prev  bool   // not on the first page
-	First string // query of the first page
-	Next  string // query of the next page, "" on the last
-}
-
-// newPeoplePager builds the pager links from the current query and the
-// cursor of the next page.
-func newPeoplePager(q url.Values, next int64) peoplePager {
-	c := url.Values{}
-	for k, v := range q {
-		if k != "cursor" {
-			c[k] = slices.Clone(v)
-		}
-	}
-	p := peoplePager{Prev: q.Get("cursor") != "", First: c.Encode()}
-	if next != 0 {
-		c.Set("cursor", strconv.FormatInt(next, 10))
-		p.Next = c.Encode()
-	}
-	return p
-}
-
 // peopleFilterFrom reads the list filters shared by the page, the export
 // and the API. Bad values are a BadRequest naming the fields.
 func peopleFilterFrom(q url.Values) (store.PeopleFilter, error) {
@@ -178,13 +154,13 @@ func (s *Server) personRow(p store.PersonRecord, tags peopleDict) personRow {
 }
 
 type peopleListData struct {
-	Rows        []personRow
-	Count       int
-	Orgs        []orgs.Org
-	Tags        peopleDict
-	Pager       peoplePager
-	ExportQuery string
-	Invalid     bool
+	Rows       []personRow
+	Count      int
+	Orgs       []orgs.Org
+	Tags       peopleDict
+	Pager      pager
+	ExportHref string
+	Invalid    bool
 }
 
 func (s *Server) peopleListPage(w http.ResponseWriter, r *http.Request) {
@@ -219,8 +195,8 @@ func (s *Server) peopleListPage(w http.ResponseWriter, r *http.Request) {
 			for _, p := range list {
 				d.Rows = append(d.Rows, s.personRow(p, d.Tags))
 			}
-			d.Pager = newPeoplePager(q, next)
-			d.ExportQuery = d.Pager.First
+			d.Pager = pagerFor("/people", q, f.Cursor, next)
+			d.ExportHref = pagerFor("/people/export.xlsx", q, 1, 0).First
 		}
 	}
 	status := http.StatusOK

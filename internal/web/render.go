@@ -123,6 +123,34 @@ func (s *Server) renderStatus(w http.ResponseWriter, r *http.Request, status int
 	_, _ = w.Write(buf.Bytes())
 }
 
+// pager holds the links of a keyset-paginated list: back to the first
+// page and on to the next ("" when there is none).
+type pager struct {
+	First, Next string
+}
+
+// pagerFor builds the pager of a list at path filtered by q, showing
+// the page after cursor whose last row leads to next.
+func pagerFor(path string, q url.Values, cursor, next int64) pager {
+	var p pager
+	c := url.Values{}
+	for k, v := range q {
+		c[k] = slices.Clone(v)
+	}
+	if cursor > 0 {
+		c.Del("cursor")
+		p.First = path
+		if enc := c.Encode(); enc != "" {
+			p.First += "?" + enc
+		}
+	}
+	if next > 0 {
+		c.Set("cursor", strconv.FormatInt(next, 10))
+		p.Next = path + "?" + c.Encode()
+	}
+	return p
+}
+
 // form carries what the user typed and what was wrong with it, so a page
 // can show errors beside the fields and keep the values.
 type form struct {

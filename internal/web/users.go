@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -44,34 +43,6 @@ func (s *Server) adminRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /audit/export.xlsx", s.need(auth.AuditRead, s.auditExport))
 }
 
-// adminPager holds the links of a keyset-paginated list: back to the first
-// page and on to the next ("" when there is none).
-type adminPager struct {
-	First, Next string
-}
-
-// adminPagerFor builds the pager of a list at path filtered by q, showing
-// the page after cursor whose last row leads to next.
-func adminPagerFor(path string, q url.Values, cursor, next int64) adminPager {
-	var p adminPager
-	c := url.Values{}
-	for k, v := range q {
-		c[k] = slices.Clone(v)
-	}
-	if cursor > 0 {
-		c.Del("cursor")
-		p.First = path
-		if enc := c.Encode(); enc != "" {
-			p.First += "?" + enc
-		}
-	}
-	if next > 0 {
-		c.Set("cursor", strconv.FormatInt(next, 10))
-		p.Next = path + "?" + c.Encode()
-	}
-	return p
-}
-
 // userRow is an account as lists and the detail page show it.
 type userRow struct {
 	auth.User
@@ -101,7 +72,7 @@ type userListData struct {
 	Rows  []userRow
 	Orgs  []orgs.Org
 	Roles []auth.Role
-	Pager adminPager
+	Pager pager
 }
 
 func (s *Server) userListPage(w http.ResponseWriter, r *http.Request) {
@@ -127,7 +98,7 @@ func (s *Server) userListPage(w http.ResponseWriter, r *http.Request) {
 	}
 	v := s.newView(r, "账号", crumb{Label: "系统管理"}, crumb{Label: "账号"})
 	v.Form = newForm(q)
-	v.Data = userListData{Rows: s.userRows(list, roles), Orgs: orgList, Roles: roles, Pager: adminPagerFor("/users", q, cursor, next)}
+	v.Data = userListData{Rows: s.userRows(list, roles), Orgs: orgList, Roles: roles, Pager: pagerFor("/users", q, cursor, next)}
 	s.render(w, r, "user_list", v)
 }
 
