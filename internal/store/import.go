@@ -116,7 +116,7 @@ func (s *Store) ImportPeopleBatch(ctx context.Context, a auth.Actor, jobID int64
 func (tx *Tx) importPerson(ctx context.Context, a auth.Actor, in people.Input, today time.Time) (reason string, err error) {
 	p, err := in.Validate(today)
 	if err == nil {
-		err = tx.checkPersonRefs(ctx, a, p, nil)
+		_, err = tx.checkPersonRefs(ctx, a, p, nil)
 	}
 	if err != nil {
 		if msg := userReason(err); msg != "" {

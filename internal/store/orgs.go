@@ -287,6 +287,7 @@ type OrgFilter struct {
 	Kind     orgs.Kind
 	Status   orgs.Status
 	Q        string // name contains
+	MaxDepth int    // only orgs at most this deep (root is 0); 0 = any
 	Cursor   int64  // orgs with id > Cursor
 	Limit    int
 }
@@ -309,6 +310,9 @@ func (s *Store) ListOrgs(ctx context.Context, a auth.Actor, f OrgFilter) ([]orgs
 	}
 	if q := strings.TrimSpace(f.Q); q != "" {
 		where = append(where, "o.name LIKE "+ar.add("%"+escapeLike(q)+"%")+` ESCAPE '\'`)
+	}
+	if f.MaxDepth > 0 {
+		where = append(where, "o.depth <= "+ar.add(f.MaxDepth))
 	}
 	if f.Cursor > 0 {
 		where = append(where, "o.id > "+ar.add(f.Cursor))

@@ -155,42 +155,59 @@ func (s *Store) GetPerson(ctx context.Context, a auth.Actor, id int64) (PersonRe
 // checkPersonRefs checks what validation in the domain cannot: the owning
 // org is in scope and active, and the codes are enabled dictionary items.
 // On an update (old != nil) only codes the edit introduces are checked, so a
-// person keeping a since-disabled code can still be edited.
-func (tx *Tx) checkPersonRefs(ctx context.Context, a auth.Actor, p people.Person, old *PersonRecord) error {
+// person keeping a since-disabled code can still be edited. It returns the
+// owning org.
+func (tx *Tx) checkPersonRefs(ctx context.Context, a auth.Actor, p people.Person, old *PersonRecord) (orgs.Org, error) {
 	o, err := orgByID(ctx, tx, a, p.OrgID)
 	if err != nil {
-		f := apperr.Fields{}
-		f.Add("org_id", "所属组织不存在或无权访问")
-		return f.Err()
+		return o, apperr.Fields{"org_id": "所属组织不存在或无权访问"}.Err()
 	}
 	if o.Status != orgs.Active {
-		f := apperr.Fields{}
-		f.Add("org_id", "所属组织已撤销，不能登记人员")
-		return f.Err()
+		return o, apperr.Fields{"org_id": "所属组织已撤销，不能登记人员"}.Err()
 	}
 	var before PersonRecord
 	if old != nil {
 		before = *old
 	}
+	type check struct{ dict, field, code string }
+	var checks []check
 	for _, c := range []struct{ dict, field, code, was string }{
 		{"ethnicity", "ethnicity", p.Ethnicity, before.Ethnicity},
 		{"education", "education", p.Education, before.Education},
 		{"employment", "employment", p.Employment, before.Employment},
 	} {
-		if old != nil && c.code == c.was {
-			continue
-		}
-		if err := tx.checkCodes(ctx, c.dict, c.field, c.code); err != nil {
-			return err
+		if c.code != "" && (old == nil || c.code != c.was) {
+			checks = append(checks, check{c.dict, c.field, c.code})
 		}
 	}
-	var added []string
 	for _, t := range p.Tags {
 		if !slices.Contains(before.Tags, t) {
-			added = append(added, t)
+			checks = append(checks, check{"person_tag", "tags", t})
 		}
 	}
-	return tx.checkCodes(ctx, "person_tag", "tags", added...)
+	if len(checks) == 0 {
+		return o, nil
+	}
+	// One query for every code; the per-dictionary check only runs to word
+	// the error when something is missing.
+	var ar args
+	conds := make([]string, len(checks))
+	for i, c := range checks {
+		conds[i] = "(dict = " + ar.add(c.dict) + " AND code = " + ar.add(c.code) + ")"
+	}
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM dict_items WHERE enabled = `+ar.add(true)+` AND (`+strings.Join(conds, " OR ")+`)`, ar...).Scan(&n); err != nil {
+		return o, err
+	}
+	if n == len(checks) {
+		return o, nil
+	}
+	for _, c := range checks {
+		if err := tx.checkCodes(ctx, c.dict, c.field, c.code); err != nil {
+			return o, err
+		}
+	}
+	return o, nil
 }
 
 // CreatePerson registers a person. An ID number already registered is a
@@ -202,7 +219,8 @@ func (s *Store) CreatePerson(ctx context.Context, a auth.Actor, in people.Input)
 		if err != nil {
 			return err
 		}
-		if err := tx.checkPersonRefs(ctx, a, p, nil); err != nil {
+		o, err := tx.checkPersonRefs(ctx, a, p, nil)
+		if err != nil {
 			return err
 		}
 		id, err := tx.insertPerson(ctx, a, p)
@@ -217,57 +235,75 @@ func (s *Store) CreatePerson(ctx context.Context, a auth.Actor, in people.Input)
 		if err := tx.audit(ctx, a, audit.Create, "person", id, ch.JSON()); err != nil {
 			return err
 		}
-		out, err = personByID(ctx, tx, a, id)
-		return err
+		out = recordOf(id, p, o.Name, tx.now)
+		return nil
 	})
 	return out, err
 }
 
+// recordOf is the masked record of a person just written.
+func recordOf(id int64, p people.Person, orgName string, now time.Time) PersonRecord {
+	return PersonRecord{ID: id, OrgID: p.OrgID, OrgName: orgName, Name: p.Name, IDMasked: people.MaskIDNumber(p.IDNumber),
+		PhoneMasked: people.MaskPhone(p.Phone), HasAddress: p.AddressDetail != "", Sex: p.Sex, BirthDate: p.BirthDate,
+		Ethnicity: p.Ethnicity, Education: p.Education, Employment: p.Employment, AddressDivision: p.AddressDivision,
+		Tags: p.Tags, Note: p.Note, CreatedAt: now, UpdatedAt: now}
+}
+
 // insertPerson writes a validated person and its tags, encrypting the
-// sensitive fields; a duplicate ID number is reported as such.
+// sensitive fields. The unique index on the ID number's hash decides
+// duplicates (ON CONFLICT DO NOTHING keeps the transaction usable on
+// PostgreSQL); only then is the existing record looked up, to link to it
+// when the actor may see it.
 func (tx *Tx) insertPerson(ctx context.Context, a auth.Actor, p people.Person) (int64, error) {
 	box := tx.s.box
 	idHash := box.Hash(p.IDNumber, fieldIDNumber)
-	var existing int64
-	err := tx.QueryRowContext(ctx, `SELECT id FROM people WHERE id_hash = $1`, idHash).Scan(&existing)
-	switch {
-	case err == nil:
+	var id int64
+	err := tx.QueryRowContext(ctx, `INSERT INTO people (org_id, name, id_hash, id_enc, id_masked, phone_hash, phone_enc, phone_masked, sex, birth_date,
+		ethnicity, education, employment, address_division, address_enc, note, created_by, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18)
+		ON CONFLICT (id_hash) DO NOTHING RETURNING id`,
+		p.OrgID, p.Name, idHash, box.Seal(p.IDNumber, fieldIDNumber), people.MaskIDNumber(p.IDNumber),
+		nullBytes(box.Hash(p.Phone, fieldPhone)), nullBytes(box.Seal(p.Phone, fieldPhone)), people.MaskPhone(p.Phone),
+		string(p.Sex), p.BirthDate.Format(dateLayout), p.Ethnicity, p.Education, p.Employment, p.AddressDivision,
+		nullBytes(box.Seal(p.AddressDetail, fieldAddress)), p.Note, nullID(a.UserID), ms(tx.now)).Scan(&id)
+	if err == sql.ErrNoRows {
+		var existing int64
+		if err := tx.QueryRowContext(ctx, `SELECT id FROM people WHERE id_hash = $1`, idHash).Scan(&existing); err != nil {
+			return 0, duplicatePerson(0)
+		}
 		if _, err := personByID(ctx, tx, a, existing); err != nil {
 			existing = 0
 		}
 		return 0, duplicatePerson(existing)
-	case err != sql.ErrNoRows:
-		return 0, err
 	}
-	id, err := insertID(ctx, tx, `INSERT INTO people (org_id, name, id_hash, id_enc, id_masked, phone_hash, phone_enc, phone_masked, sex, birth_date,
-		ethnicity, education, employment, address_division, address_enc, note, created_by, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18)`,
-		p.OrgID, p.Name, idHash, box.Seal(p.IDNumber, fieldIDNumber), people.MaskIDNumber(p.IDNumber),
-		nullBytes(box.Hash(p.Phone, fieldPhone)), nullBytes(box.Seal(p.Phone, fieldPhone)), people.MaskPhone(p.Phone),
-		string(p.Sex), p.BirthDate.Format(dateLayout), p.Ethnicity, p.Education, p.Employment, p.AddressDivision,
-		nullBytes(box.Seal(p.AddressDetail, fieldAddress)), p.Note, nullID(a.UserID), ms(tx.now))
 	if err != nil {
-		if apperr.Is(normalize(err), apperr.Conflict) {
-			return 0, duplicatePerson(0)
-		}
 		return 0, err
 	}
-	if err := tx.setTags(ctx, id, p.Tags); err != nil {
+	if err := tx.addTags(ctx, id, p.Tags); err != nil {
 		return 0, err
 	}
 	return id, nil
+}
+
+// addTags inserts tags in one statement.
+func (tx *Tx) addTags(ctx context.Context, id int64, tags []string) error {
+	if len(tags) == 0 {
+		return nil
+	}
+	var ar args
+	rows := make([]string, len(tags))
+	for i, t := range tags {
+		rows[i] = "(" + ar.add(id) + ", " + ar.add(t) + ")"
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO person_tags (person_id, tag) VALUES `+strings.Join(rows, ", "), ar...)
+	return err
 }
 
 func (tx *Tx) setTags(ctx context.Context, id int64, tags []string) error {
 	if _, err := tx.ExecContext(ctx, `DELETE FROM person_tags WHERE person_id = $1`, id); err != nil {
 		return err
 	}
-	for _, t := range tags {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO person_tags (person_id, tag) VALUES ($1, $2)`, id, t); err != nil {
-			return err
-		}
-	}
-	return nil
+	return tx.addTags(ctx, id, tags)
 }
 
 // UpdatePerson changes a person. Empty IDNumber, Phone and AddressDetail in
@@ -300,7 +336,7 @@ func (s *Store) UpdatePerson(ctx context.Context, a auth.Actor, id int64, in peo
 		if err != nil {
 			return err
 		}
-		if err := tx.checkPersonRefs(ctx, a, p, &old); err != nil {
+		if _, err := tx.checkPersonRefs(ctx, a, p, &old); err != nil {
 			return err
 		}
 		box := s.box
@@ -478,6 +514,23 @@ func (s *Store) CountPeople(ctx context.Context, a auth.Actor, f PeopleFilter) (
 	var n int
 	err = s.rdb.QueryRowContext(ctx, `SELECT COUNT(*) FROM people p`+whereClause(where), ar...).Scan(&n)
 	return n, normalize(err)
+}
+
+// CountPeopleAtMost counts people in scope matching f up to max, and
+// reports whether there are more: a list page needs "10000+", not a scan of
+// a million rows on every view.
+func (s *Store) CountPeopleAtMost(ctx context.Context, a auth.Actor, f PeopleFilter, max int) (int, bool, error) {
+	var ar args
+	where, err := s.peopleWhere(&ar, a, f)
+	if err != nil {
+		return 0, false, err
+	}
+	var n int
+	err = s.rdb.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM people p`+whereClause(where)+` LIMIT `+ar.add(max+1)+`) x`, ar...).Scan(&n)
+	if n > max {
+		return max, true, normalize(err)
+	}
+	return n, false, normalize(err)
 }
 
 func (s *Store) peopleWhere(ar *args, a auth.Actor, f PeopleFilter) ([]string, error) {

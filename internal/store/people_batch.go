@@ -24,7 +24,7 @@ func (s *Store) CreatePeople(ctx context.Context, a auth.Actor, batch []people.I
 		for i, in := range batch {
 			p, err := in.Validate(today)
 			if err == nil {
-				err = tx.checkPersonRefs(ctx, a, p, nil)
+				_, err = tx.checkPersonRefs(ctx, a, p, nil)
 			}
 			var id int64
 			if err == nil {
@@ -45,5 +45,5 @@ func (s *Store) CreatePeople(ctx context.Context, a auth.Actor, batch []people.I
 	if err != nil {
 		return nil, err
 	}
-	return ids, nil
+	return ids, s.Optimize(ctx)
 }

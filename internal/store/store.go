@@ -113,6 +113,15 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		s.Close()
 		return nil, err
 	}
+	if s.engine == SQLite {
+		// Gather planner statistics for tables that need them: without them
+		// SQLite picks poor plans on large tables (a name search scanned
+		// every person). 0x10002 checks every table, with a bounded cost.
+		if _, err := s.wdb.ExecContext(ctx, `PRAGMA optimize=0x10002`); err != nil {
+			s.Close()
+			return nil, fmt.Errorf("optimize: %w", err)
+		}
+	}
 	return s, nil
 }
 
@@ -131,6 +140,16 @@ func sqliteDSN(path string, writer bool) string {
 		q.Add("_pragma", "query_only(1)")
 	}
 	return "file:" + path + "?" + q.Encode()
+}
+
+// Optimize refreshes planner statistics after bulk changes (SQLite's
+// PRAGMA optimize; PostgreSQL's autovacuum does this by itself).
+func (s *Store) Optimize(ctx context.Context) error {
+	if s.engine != SQLite {
+		return nil
+	}
+	_, err := s.wdb.ExecContext(ctx, `PRAGMA optimize`)
+	return normalize(err)
 }
 
 // Engine reports which engine the store runs on.

@@ -156,6 +156,7 @@ func (s *Server) personRow(p store.PersonRecord, tags peopleDict) personRow {
 type peopleListData struct {
 	Rows       []personRow
 	Count      int
+	More       bool // more than Count match
 	Orgs       []orgs.Org
 	Tags       peopleDict
 	Pager      pager
@@ -171,7 +172,7 @@ func (s *Server) peopleListPage(w http.ResponseWriter, r *http.Request) {
 	v.Form = newForm(q)
 	var d peopleListData
 	var err error
-	if d.Orgs, _, err = s.store.ListOrgs(ctx, a, store.OrgFilter{Limit: 5000}); err != nil {
+	if d.Orgs, err = s.filterOrgs(r); err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -187,7 +188,7 @@ func (s *Server) peopleListPage(w http.ResponseWriter, r *http.Request) {
 		var next int64
 		list, next, err = s.store.ListPeople(ctx, a, f)
 		if err == nil {
-			d.Count, err = s.store.CountPeople(ctx, a, f)
+			d.Count, d.More, err = s.store.CountPeopleAtMost(ctx, a, f, 10000)
 		}
 		if err != nil {
 			ferr = err
@@ -489,4 +490,28 @@ func (s *Server) personAddConsent(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	redirectOK(w, r, personHref(id)+"#consents", "已记录授权同意")
+}
+
+// filterOrgs lists the orgs offered in a list's org filter: the actor's
+// org and two levels below it (a city cadre picks a district or a
+// township), plus the org currently filtered by. Listing every village of a
+// city would make each page heavy; deeper orgs are reached from the org
+// pages' links.
+func (s *Server) filterOrgs(r *http.Request) ([]orgs.Org, error) {
+	a := actorFrom(r)
+	ctx := r.Context()
+	f := store.OrgFilter{Limit: 2000}
+	if own, err := s.store.GetOrg(ctx, a, a.OrgID); err == nil {
+		f.MaxDepth = own.Depth + 2
+	}
+	list, _, err := s.store.ListOrgs(ctx, a, f)
+	if err != nil {
+		return nil, err
+	}
+	if id := queryID(r, "org_id"); id != 0 && !slices.ContainsFunc(list, func(o orgs.Org) bool { return o.ID == id }) {
+		if o, err := s.store.GetOrg(ctx, a, id); err == nil {
+			list = append(list, o)
+		}
+	}
+	return list, nil
 }
