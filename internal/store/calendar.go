@@ -48,7 +48,9 @@ func (p policyJSON) policy() cases.Policy {
 }
 
 // CasePolicy returns the deadline policy in force.
-func (s *Store) CasePolicy(ctx context.Context) (cases.Policy, error) { return s.casePolicy(ctx, s.rdb) }
+func (s *Store) CasePolicy(ctx context.Context) (cases.Policy, error) {
+	return s.casePolicy(ctx, s.rdb)
+}
 
 // SetCasePolicy changes the deadline policy. It applies to deadlines set
 // from now on.
@@ -112,10 +114,14 @@ func holidays(ctx context.Context, q queryer) ([]workdays.Exception, error) {
 }
 
 // Calendar returns the holiday calendar in force.
-func (s *Store) Calendar(ctx context.Context) (*workdays.Calendar, error) { return s.calendar(ctx, s.rdb) }
+func (s *Store) Calendar(ctx context.Context) (*workdays.Calendar, error) {
+	return s.calendar(ctx, s.rdb)
+}
 
 // Holidays lists the calendar's exceptions in date order.
-func (s *Store) Holidays(ctx context.Context) ([]workdays.Exception, error) { return holidays(ctx, s.rdb) }
+func (s *Store) Holidays(ctx context.Context) ([]workdays.Exception, error) {
+	return holidays(ctx, s.rdb)
+}
 
 // SetHoliday marks a date as a holiday (a weekday off) or a make-up
 // working day (a weekend day worked), or removes it when kind is "".
