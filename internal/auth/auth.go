@@ -213,6 +213,7 @@ type Actor struct {
 	Username  string
 	OrgID     int64
 	OrgName   string
+	OrgDepth  int // the org's depth in the tree; the root is 0
 	Role      Role
 	Scope     Scope
 	IP        string

@@ -376,7 +376,7 @@ func (s *Store) OrgTree(ctx context.Context, a auth.Actor) ([]*TreeNode, error) 
 		return nil, normalize(err)
 	}
 	ar = nil
-	crow, err := s.rdb.QueryContext(ctx, `SELECT org_id, COUNT(*) FROM people p WHERE `+scopeFilter(&ar, a.Scope, "p.org_id")+` GROUP BY org_id`, ar...)
+	crow, err := s.rdb.QueryContext(ctx, `SELECT c.org_id, c.people FROM org_counts c WHERE `+scopeFilter(&ar, a.Scope, "c.org_id"), ar...)
 	if err != nil {
 		return nil, normalize(err)
 	}

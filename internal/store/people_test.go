@@ -147,6 +147,9 @@ func TestPeopleScopeMatrix(t *testing.T) {
 			if n, _ := s.CountPeople(ctx, a, store.PeopleFilter{}); n != len(v.sees) {
 				t.Errorf("%s counts %d people, want %d", v.org.Name, n, len(v.sees))
 			}
+			if n, more, _ := s.CountPeopleAtMost(ctx, a, store.PeopleFilter{}, 1000); n != len(v.sees) || more {
+				t.Errorf("%s: per-org totals give %d people, want %d", v.org.Name, n, len(v.sees))
+			}
 			for orgName, p := range at {
 				_, err := s.GetPerson(ctx, a, p.ID)
 				switch {
@@ -164,6 +167,23 @@ func TestPeopleScopeMatrix(t *testing.T) {
 					t.Errorf("%s fetching org %s: %v, want not found", v.org.Name, orgName, err)
 				}
 			}
+		}
+		// Moving a person keeps the per-org totals in step.
+		moved := at[tr.V1.Name]
+		if _, err := s.UpdatePerson(ctx, sys, moved.ID, people.Input{OrgID: tr.V3.ID, Name: moved.Name, Ethnicity: "01"}, store.ClearFields{}); err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range []struct {
+			org  orgs.Org
+			want int
+		}{{tr.D1, 4}, {tr.D2, 4}, {tr.City, 9}} {
+			a := storetest.ActorFor(t, s, o.org, auth.RoleCadre)
+			if n, _, _ := s.CountPeopleAtMost(ctx, a, store.PeopleFilter{}, 1000); n != o.want {
+				t.Errorf("after the move %s totals %d people, want %d", o.org.Name, n, o.want)
+			}
+		}
+		if _, err := s.UpdatePerson(ctx, sys, moved.ID, people.Input{OrgID: tr.V1.ID, Name: moved.Name, Ethnicity: "01"}, store.ClearFields{}); err != nil {
+			t.Fatal(err)
 		}
 		// An own-org scope sees its org only, not the villages below.
 		own := storetest.ActorFor(t, s, tr.T1, auth.RoleCadre)

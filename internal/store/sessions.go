@@ -194,12 +194,12 @@ func (s *Store) Authenticate(ctx context.Context, token, ip, userAgent string) (
 	var created, lastSeen int64
 	var role auth.Role
 	var scope, perms string
-	var atRoot int
+	var depth int
 	row := s.rdb.QueryRowContext(ctx, `SELECT `+userColumns+`, s.created_at, s.last_seen_at, `+roleColumns+`,
-		(SELECT COUNT(*) FROM orgs ro WHERE ro.id = u.org_id AND ro.parent_id IS NULL)`+userFrom+`
+		(SELECT ro.depth FROM orgs ro WHERE ro.id = u.org_id)`+userFrom+`
 		JOIN sessions s ON s.user_id = u.id JOIN roles r ON r.code = u.role
 		WHERE s.token_hash = $1`, tokenHash)
-	u, err := scanUser(scanWith{row, []any{&created, &lastSeen, &role.Code, &role.Name, &scope, &perms, &role.BuiltIn, &atRoot}})
+	u, err := scanUser(scanWith{row, []any{&created, &lastSeen, &role.Code, &role.Name, &scope, &perms, &role.BuiltIn, &depth}})
 	if apperr.Is(normalize(err), apperr.NotFound) {
 		return auth.Actor{}, auth.User{}, errNotSignedIn
 	}
@@ -208,8 +208,8 @@ func (s *Store) Authenticate(ctx context.Context, token, ip, userAgent string) (
 	}
 	role.Scope, role.Permissions = auth.ScopeKind(scope), splitPermissions(perms)
 	a := auth.Actor{UserID: u.ID, Username: u.Username, OrgID: u.OrgID, OrgName: u.OrgName, Role: role,
-		Scope: auth.ResolveScope(role.Scope, u), IP: ip, UserAgent: userAgent}
-	if role.Scope == auth.ScopeSubtree && atRoot > 0 {
+		Scope: auth.ResolveScope(role.Scope, u), OrgDepth: depth, IP: ip, UserAgent: userAgent}
+	if role.Scope == auth.ScopeSubtree && depth == 0 {
 		// The root's subtree is the whole tree: say so, and every query
 		// drops its scope filter instead of joining the closure table.
 		a.Scope = auth.Scope{All: true}

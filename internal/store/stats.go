@@ -16,16 +16,17 @@ func (s *Store) ScopeCounts(ctx context.Context, a auth.Actor) (Counts, error) {
 	var c Counts
 	for _, q := range []struct {
 		dst   *int
+		expr  string
 		table string
 		col   string
 	}{
-		{&c.Orgs, "orgs", "id"},
-		{&c.People, "people", "org_id"},
-		{&c.Families, "families", "org_id"},
-		{&c.Users, "users", "org_id"},
+		{&c.Orgs, "COUNT(*)", "orgs", "id"},
+		{&c.People, "COALESCE(SUM(people), 0)", "org_counts", "org_id"},
+		{&c.Families, "COUNT(*)", "families", "org_id"},
+		{&c.Users, "COUNT(*)", "users", "org_id"},
 	} {
 		var ar args
-		if err := s.rdb.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+q.table+` WHERE `+scopeFilter(&ar, a.Scope, q.col), ar...).Scan(q.dst); err != nil {
+		if err := s.rdb.QueryRowContext(ctx, `SELECT `+q.expr+` FROM `+q.table+` WHERE `+scopeFilter(&ar, a.Scope, q.col), ar...).Scan(q.dst); err != nil {
 			return c, normalize(err)
 		}
 	}

@@ -16,8 +16,6 @@ import (
 	"jinguo/internal/apperr"
 	"jinguo/internal/audit"
 	"jinguo/internal/localtime"
-	"jinguo/internal/orgs"
-	"jinguo/internal/store"
 )
 
 // auditExportMax caps an export: beyond it, narrow the filter.
@@ -169,7 +167,7 @@ func auditDetailLines(detail string) []string {
 
 type auditPageData struct {
 	Rows       []auditRow
-	Orgs       []orgs.Org
+	Orgs       []option
 	Actions    []audit.Action
 	Entities   []string
 	Pager      pager
@@ -224,7 +222,7 @@ func (s *Server) auditView(r *http.Request) (*view, auditPageData, error) {
 	v.Form = newForm(q)
 	d := auditPageData{Actions: audit.Actions(), Entities: append(audit.Entities(), "audit")}
 	var err error
-	if d.Orgs, _, err = s.store.ListOrgs(r.Context(), actorFrom(r), store.OrgFilter{Limit: 5000}); err != nil {
+	if d.Orgs, err = s.filterOrgs(r); err != nil {
 		return v, d, err
 	}
 	e := url.Values{}

@@ -29,7 +29,7 @@ func familyHref(id int64) string { return "/families/" + strconv.FormatInt(id, 1
 
 type familyListData struct {
 	Rows  []store.FamilyRecord
-	Orgs  []orgs.Org
+	Orgs  []option
 	Pager pager
 }
 
@@ -41,7 +41,7 @@ func (s *Server) familyListPage(w http.ResponseWriter, r *http.Request) {
 	v.Form = newForm(q)
 	var d familyListData
 	var err error
-	if d.Orgs, _, err = s.store.ListOrgs(ctx, a, store.OrgFilter{Limit: 5000}); err != nil {
+	if d.Orgs, err = s.filterOrgs(r); err != nil {
 		s.fail(w, r, err)
 		return
 	}

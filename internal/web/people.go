@@ -157,7 +157,7 @@ type peopleListData struct {
 	Rows       []personRow
 	Count      int
 	More       bool // more than Count match
-	Orgs       []orgs.Org
+	Orgs       []option
 	Tags       peopleDict
 	Pager      pager
 	ExportHref string
@@ -492,26 +492,34 @@ func (s *Server) personAddConsent(w http.ResponseWriter, r *http.Request) {
 	redirectOK(w, r, personHref(id)+"#consents", "已记录授权同意")
 }
 
+// option is one choice of a select, decided in Go so a long list renders
+// without a template call per option.
+type option struct {
+	Value, Label string
+	Selected     bool
+}
+
 // filterOrgs lists the orgs offered in a list's org filter: the actor's
 // org and two levels below it (a city cadre picks a district or a
 // township), plus the org currently filtered by. Listing every village of a
 // city would make each page heavy; deeper orgs are reached from the org
 // pages' links.
-func (s *Server) filterOrgs(r *http.Request) ([]orgs.Org, error) {
+func (s *Server) filterOrgs(r *http.Request) ([]option, error) {
 	a := actorFrom(r)
 	ctx := r.Context()
-	f := store.OrgFilter{Limit: 2000}
-	if own, err := s.store.GetOrg(ctx, a, a.OrgID); err == nil {
-		f.MaxDepth = own.Depth + 2
-	}
-	list, _, err := s.store.ListOrgs(ctx, a, f)
+	list, _, err := s.store.ListOrgs(ctx, a, store.OrgFilter{Limit: 2000, MaxDepth: a.OrgDepth + 2})
 	if err != nil {
 		return nil, err
 	}
-	if id := queryID(r, "org_id"); id != 0 && !slices.ContainsFunc(list, func(o orgs.Org) bool { return o.ID == id }) {
-		if o, err := s.store.GetOrg(ctx, a, id); err == nil {
+	selected := queryID(r, "org_id")
+	if selected != 0 && !slices.ContainsFunc(list, func(o orgs.Org) bool { return o.ID == selected }) {
+		if o, err := s.store.GetOrg(ctx, a, selected); err == nil {
 			list = append(list, o)
 		}
 	}
-	return list, nil
+	out := make([]option, len(list))
+	for i, o := range list {
+		out[i] = option{Value: strconv.FormatInt(o.ID, 10), Label: o.Name, Selected: o.ID == selected}
+	}
+	return out, nil
 }

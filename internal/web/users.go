@@ -70,7 +70,7 @@ func roleName(roles []auth.Role, code string) string {
 
 type userListData struct {
 	Rows  []userRow
-	Orgs  []orgs.Org
+	Orgs  []option
 	Roles []auth.Role
 	Pager pager
 }
@@ -91,7 +91,7 @@ func (s *Server) userListPage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	orgList, _, err := s.store.ListOrgs(ctx, a, store.OrgFilter{Limit: 5000})
+	orgList, err := s.filterOrgs(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
