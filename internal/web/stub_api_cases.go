@@ -1,6 +1,0 @@
-package web
-
-import "net/http"
-
-// apiCaseRoutes is a placeholder until the feature lands.
-func (s *Server) apiCaseRoutes(mux *http.ServeMux) {}
