@@ -42,6 +42,7 @@ type Runner struct {
 	lease    time.Duration
 	poll     time.Duration
 	batch    int
+	sweeps   []sweep
 }
 
 // NewRunner returns a runner with the built-in handlers registered.
@@ -60,6 +61,7 @@ func NewRunner(st *store.Store, log *slog.Logger) *Runner {
 		batch:    DefaultBatch,
 	}
 	r.Register(KindPeopleImport, r.peopleImport)
+	r.registerSweeps()
 	return r
 }
 
@@ -75,9 +77,12 @@ func (r *Runner) SetBatchSize(n int) {
 }
 
 // Run claims and runs jobs until ctx is done: at once after finishing one,
-// else every poll interval.
+// else every poll interval. Beside them it runs the periodic sweeps, and
+// returns once they have stopped too.
 func (r *Runner) Run(ctx context.Context) {
 	r.log.Info("job runner started", "worker", r.worker)
+	waitSweeps := r.startSweeps(ctx)
+	defer waitSweeps()
 	t := time.NewTimer(0)
 	defer t.Stop()
 	for {

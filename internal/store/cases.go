@@ -70,6 +70,9 @@ func (e CaseEvent) ActionLabel() string {
 	case "open_restricted":
 		return "查阅受限案件"
 	}
+	if l := cases.RecordEventLabel(e.Action); l != "" {
+		return l
+	}
 	return cases.Action(e.Action).Label()
 }
 

@@ -70,6 +70,7 @@ type view struct {
 	Version string
 	Path    string
 	Query   url.Values
+	Unread  int // the signed-in user's unread notifications, for the top bar
 }
 
 type crumb struct {
@@ -88,6 +89,12 @@ func (s *Server) newView(r *http.Request, title string, crumbs ...crumb) *view {
 	v := &view{Title: title, Crumbs: crumbs, Actor: a, User: userFrom(r), Version: s.cfg.Version, Path: r.URL.Path, Query: r.URL.Query(), Form: newForm(nil)}
 	if a.UserID != 0 {
 		v.Nav = navFor(a, r.URL.Path)
+		// One indexed count per page; a failure only hides the badge.
+		n, err := s.store.CountUnread(r.Context(), a)
+		if err != nil {
+			s.log.Warn("count unread notifications", "err", err)
+		}
+		v.Unread = n
 	}
 	v.Flash = readFlash(r)
 	return v
