@@ -29,11 +29,13 @@ copy() {
 }
 
 copy node_modules/htmx.org/dist/htmx.min.js "$dest/htmx.min.js"
+# Apache ECharts, full build: only the case statistics page loads it.
+copy node_modules/echarts/dist/echarts.min.js "$dest/echarts.min.js"
 
 # Record the pinned versions next to the files, so a reviewer can check them.
 node -e '
 const lock = require("./package-lock.json");
-const names = ["htmx.org"];
+const names = ["htmx.org", "echarts", "zrender"];
 for (const n of names) {
   const p = lock.packages["node_modules/" + n];
   console.log(n + " " + p.version + " " + p.integrity);

@@ -54,6 +54,7 @@ var entityLabels = map[string]string{
 	"role": "角色", "dict_item": "字典项", "job": "任务", "session": "会话",
 	"case": "维权案件", "referral": "转介", "protection_order": "保护令/告诫书", "mediation": "调解记录",
 	"attachment": "附件", "holiday": "节假日", "setting": "设置", "screening": "矛盾纠纷排查", "audit": "审计日志",
+	"screening_report": "排查报告", "screening_dispute": "排查发现的纠纷",
 }
 
 // EntityLabel returns the Chinese name of an entity type.
@@ -67,7 +68,7 @@ func EntityLabel(e string) string {
 // Entities lists the entity types with labels, for filters.
 func Entities() []string {
 	return []string{"org", "person", "family", "consent", "user", "role", "dict_item", "job", "session",
-		"case", "referral", "protection_order", "mediation", "attachment", "screening", "holiday", "setting"}
+		"case", "referral", "protection_order", "mediation", "attachment", "screening_report", "screening_dispute", "holiday", "setting"}
 }
 
 // Entry is one line of the audit log.

@@ -223,6 +223,10 @@ type Actor struct {
 // Can reports whether the actor's role grants p.
 func (a Actor) Can(p Permission) bool { return a.Role.Has(p) }
 
+// IsSystem reports whether a is Jinguo itself (see System), which sees
+// restricted records in full.
+func (a Actor) IsSystem() bool { return a.UserID == 0 && a.Username == "system" && a.Scope.All }
+
 // System is the actor for work done by Jinguo itself (first start, jobs
 // without a user, the command line).
 func System() Actor {

@@ -151,7 +151,7 @@ func mayOpenRestricted(ctx context.Context, q queryer, a auth.Actor, c cases.Cas
 // seesDetails reports whether the actor sees a restricted case's details
 // without opening it: its assigned handler and the operator who took it in.
 func seesDetails(a auth.Actor, r caseRow) bool {
-	return !r.Restricted || (a.UserID != 0 && (a.UserID == r.HandlerUserID || a.UserID == r.CreatedBy))
+	return !r.Restricted || a.IsSystem() || (a.UserID != 0 && (a.UserID == r.HandlerUserID || a.UserID == r.CreatedBy))
 }
 
 // finish decrypts and masks what the viewer may see, or withholds it.
@@ -160,7 +160,8 @@ func (s *Store) finish(ctx context.Context, q queryer, a auth.Actor, r caseRow, 
 	if !seesDetails(a, r) && !opened {
 		rec.Hidden = true
 		rec.Summary, rec.Description, rec.Result, rec.Measures = "", "", "", ""
-		rec.RiskAnswers, rec.RiskRule = nil, ""
+		rec.RiskAnswers, rec.RiskRule, rec.RiskLevel = nil, "", cases.RiskNone
+		rec.SuperviseNote, rec.PersonID = "", 0
 		return rec, nil
 	}
 	rec.Opened = opened && r.Restricted && !seesDetails(a, r)
@@ -544,7 +545,10 @@ func (s *Store) ListCases(ctx context.Context, a auth.Actor, f CaseFilter) ([]Ca
 	for i, r := range raw {
 		rec := r.CaseRecord
 		if !seesDetails(a, r) {
-			rec.Hidden, rec.Summary = true, ""
+			// Lists never open restricted cases: at most that they exist.
+			rec.Hidden, rec.Summary, rec.Result, rec.Measures = true, "", "", ""
+			rec.RiskAnswers, rec.RiskRule, rec.RiskLevel = nil, "", cases.RiskNone
+			rec.SuperviseNote, rec.PersonID = "", 0
 		}
 		out[i] = rec
 	}

@@ -330,12 +330,19 @@ func (s *Server) apiGetCase(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	events, err := s.store.CaseTimeline(r.Context(), a, id, !c.Hidden)
+	d := s.toCaseDetailJSON(c)
+	if c.Hidden {
+		// A restricted case the viewer may not see shows no timeline: its
+		// steps would tell who referred, mediated or filed what.
+		d.Timeline = []caseEventJSON{}
+		writeJSON(w, http.StatusOK, d)
+		return
+	}
+	events, err := s.store.CaseTimeline(r.Context(), a, id, true)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	d := s.toCaseDetailJSON(c)
 	d.Timeline = make([]caseEventJSON, len(events))
 	for i, e := range events {
 		d.Timeline[i] = toCaseEventJSON(e, !c.Hidden)

@@ -215,6 +215,7 @@ type caseListData struct {
 	States     []cases.State
 	Channels   []cases.Channel
 	Pager      pager
+	ExportHref string
 	Invalid    bool
 }
 
@@ -248,6 +249,7 @@ func (s *Server) caseListPage(w http.ResponseWriter, r *http.Request) {
 				d.Rows = append(d.Rows, s.caseRow(rec, d.Categories))
 			}
 			d.Pager = pagerFor("/cases", q, f.Cursor, next)
+			d.ExportHref = pagerFor("/cases/export.xlsx", q, 1, 0).First
 		}
 	}
 	status := http.StatusOK
