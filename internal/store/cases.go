@@ -455,6 +455,7 @@ type CaseFilter struct {
 	OrgID      int64  // handled in this org's subtree
 	Channel    cases.Channel
 	Urgency    cases.Urgency
+	Open       bool // registered, accepted, assigned or in progress
 	Overdue    bool // open and past the deadline
 	DueWithin  time.Duration
 	Restricted *bool
@@ -464,12 +465,17 @@ type CaseFilter struct {
 	Limit      int
 }
 
-// ListCases returns cases in scope, newest first. Restricted cases the
-// viewer may not see show no summary.
-func (s *Store) ListCases(ctx context.Context, a auth.Actor, f CaseFilter) ([]CaseRecord, int64, error) {
+// CountCases counts the cases in scope matching f (cursor ignored).
+func (s *Store) CountCases(ctx context.Context, a auth.Actor, f CaseFilter) (int, error) {
 	var ar args
-	where := []string{caseScope(&ar, a.Scope)}
-	now := s.now()
+	var n int
+	err := s.rdb.QueryRowContext(ctx, `SELECT COUNT(*) FROM cases c`+whereClause(caseWhere(&ar, a, f, s.now())), ar...).Scan(&n)
+	return n, normalize(err)
+}
+
+// caseWhere builds the conditions of a case filter, scope first.
+func caseWhere(ar *args, a auth.Actor, f CaseFilter, now time.Time) []string {
+	where := []string{caseScope(ar, a.Scope)}
 	if f.State != "" {
 		where = append(where, "c.state = "+ar.add(string(f.State)))
 	}
@@ -477,7 +483,7 @@ func (s *Store) ListCases(ctx context.Context, a auth.Actor, f CaseFilter) ([]Ca
 		where = append(where, "(c.category = "+ar.add(f.Category)+" OR c.category IN (SELECT code FROM dict_items WHERE dict = 'case_category' AND parent_code = "+ar.add(f.Category)+"))")
 	}
 	if f.OrgID != 0 {
-		where = append(where, subtreeFilter(&ar, f.OrgID, "c.handling_org_id"))
+		where = append(where, subtreeFilter(ar, f.OrgID, "c.handling_org_id"))
 	}
 	if f.Channel != "" {
 		where = append(where, "c.channel = "+ar.add(string(f.Channel)))
@@ -489,6 +495,9 @@ func (s *Store) ListCases(ctx context.Context, a auth.Actor, f CaseFilter) ([]Ca
 		where = append(where, "c.restricted = "+ar.add(*f.Restricted))
 	}
 	open := "c.state IN ('registered', 'accepted', 'assigned', 'in_progress')"
+	if f.Open {
+		where = append(where, open)
+	}
 	if f.Overdue {
 		where = append(where, open, "c.due_at > 0", "c.due_at < "+ar.add(ms(now)))
 	}
@@ -514,6 +523,14 @@ func (s *Store) ListCases(ctx context.Context, a auth.Actor, f CaseFilter) ([]Ca
 			}
 		}
 	}
+	return where
+}
+
+// ListCases returns cases in scope, newest first. Restricted cases the
+// viewer may not see show no summary.
+func (s *Store) ListCases(ctx context.Context, a auth.Actor, f CaseFilter) ([]CaseRecord, int64, error) {
+	var ar args
+	where := caseWhere(&ar, a, f, s.now())
 	if f.Cursor > 0 {
 		where = append(where, "c.id < "+ar.add(f.Cursor))
 	}

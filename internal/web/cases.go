@@ -178,7 +178,7 @@ func caseDuration(d time.Duration) string {
 // casePageFilterFrom reads the list filters. Bad values are a BadRequest
 // naming the fields.
 func casePageFilterFrom(q url.Values) (store.CaseFilter, error) {
-	f := store.CaseFilter{Q: strings.TrimSpace(q.Get("q")), Category: strings.TrimSpace(q.Get("category"))}
+	f := store.CaseFilter{Q: strings.TrimSpace(q.Get("q")), Category: strings.TrimSpace(q.Get("category")), Open: q.Get("open") == "1"}
 	bad := map[string]string{}
 	if v := strings.TrimSpace(q.Get("state")); v != "" {
 		if f.State = cases.State(v); !f.State.Valid() {

@@ -61,6 +61,19 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if a.Can(auth.CasesRead) {
+		open, err := s.store.CountCases(ctx, a, store.CaseFilter{Open: true})
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		overdue, err := s.store.CountCases(ctx, a, store.CaseFilter{Overdue: true})
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		d.Stats = append(d.Stats, homeStat{"在办维权案件", strconv.Itoa(open), "/cases?open=1"}, homeStat{"超期案件", strconv.Itoa(overdue), "/cases/overdue"})
+	}
 	if a.Can(auth.UsersRead) {
 		d.Stats = append(d.Stats, homeStat{"账号", strconv.Itoa(c.Users), "/users"})
 	}
