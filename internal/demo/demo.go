@@ -781,5 +781,5 @@ func (p *planner) load(ctx context.Context, s *store.Store, progress func(done, 
 		}
 		step()
 	}
-	return nil
+	return p.loadCases(ctx, s, orgIDs, personIDs)
 }

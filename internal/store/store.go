@@ -155,6 +155,14 @@ func (s *Store) Optimize(ctx context.Context) error {
 // Engine reports which engine the store runs on.
 func (s *Store) Engine() Engine { return s.engine }
 
+// WithClock returns a store sharing s's database but reading the given
+// clock: for loading dated history (the demo city) and for tests.
+func (s *Store) WithClock(now func() time.Time) *Store {
+	c := *s
+	c.now = now
+	return &c
+}
+
 // Now returns the store's clock reading.
 func (s *Store) Now() time.Time { return s.now() }
 

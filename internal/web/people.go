@@ -153,8 +153,18 @@ func (s *Server) personRow(p store.PersonRecord, tags peopleDict) personRow {
 	return personRow{PersonRecord: p, Age: people.AgeOn(p.BirthDate, localtime.Today(s.now())), TagLabels: tags.names(p.Tags)}
 }
 
+// personListRow is one line of the people list, flat and precomputed: a
+// template reads a flat struct's fields far faster than promoted fields,
+// and the list shows fifty of them on every view.
+type personListRow struct {
+	ID                                             int64
+	Name, SexLabel, IDMasked, PhoneMasked, OrgName string
+	Age                                            int
+	TagLabels                                      []string
+}
+
 type peopleListData struct {
-	Rows       []personRow
+	Rows       []personListRow
 	Count      int
 	More       bool // more than Count match
 	Orgs       []option
@@ -186,6 +196,7 @@ func (s *Server) peopleListPage(w http.ResponseWriter, r *http.Request) {
 		f.Limit = 50
 		var list []store.PersonRecord
 		var next int64
+		today := localtime.Today(s.now())
 		list, next, err = s.store.ListPeople(ctx, a, f)
 		if err == nil {
 			d.Count, d.More, err = s.store.CountPeopleAtMost(ctx, a, f, 10000)
@@ -194,7 +205,8 @@ func (s *Server) peopleListPage(w http.ResponseWriter, r *http.Request) {
 			ferr = err
 		} else {
 			for _, p := range list {
-				d.Rows = append(d.Rows, s.personRow(p, d.Tags))
+				d.Rows = append(d.Rows, personListRow{ID: p.ID, Name: p.Name, SexLabel: p.Sex.Label(), IDMasked: p.IDMasked,
+					PhoneMasked: p.PhoneMasked, OrgName: p.OrgName, Age: people.AgeOn(p.BirthDate, today), TagLabels: d.Tags.names(p.Tags)})
 			}
 			d.Pager = pagerFor("/people", q, f.Cursor, next)
 			d.ExportHref = pagerFor("/people/export.xlsx", q, 1, 0).First
