@@ -51,7 +51,9 @@ type Store struct {
 	// instead of failing with SQLITE_BUSY.
 	wdb *sql.DB
 	// rdb serves reads; on PostgreSQL it is the same pool as wdb.
-	rdb *sql.DB
+	rdb *readPool
+	// wcache holds statements prepared on the write connection (SQLite).
+	wcache *stmtCache
 	box *secret.Box
 	now func() time.Time
 }
@@ -75,7 +77,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		s.wdb.SetMaxOpenConns(20)
 		s.wdb.SetMaxIdleConns(20)
 		s.wdb.SetConnMaxIdleTime(5 * time.Minute)
-		s.rdb = s.wdb
+		s.rdb = &readPool{DB: s.wdb}
 	} else {
 		if cfg.URL != "" && !strings.HasPrefix(cfg.URL, "sqlite:") {
 			return nil, fmt.Errorf("database URL %q: want postgres:// or empty for SQLite", cfg.URL)
@@ -94,9 +96,12 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		s.wdb.SetMaxOpenConns(1)
 		s.wdb.SetMaxIdleConns(1)
 		s.wdb.SetConnMaxLifetime(0)
-		if s.rdb, err = sql.Open("sqlite", sqliteDSN(path, false)); err != nil {
+		rdb, err := sql.Open("sqlite", sqliteDSN(path, false))
+		if err != nil {
 			return nil, fmt.Errorf("open sqlite: %w", err)
 		}
+		s.rdb = &readPool{DB: rdb, cache: newStmtCache(rdb, 512)}
+		s.wcache = newStmtCache(s.wdb, 512)
 		s.rdb.SetMaxOpenConns(4)
 		s.rdb.SetMaxIdleConns(4)
 		s.rdb.SetConnMaxLifetime(0)
@@ -171,12 +176,17 @@ func (s *Store) Box() *secret.Box { return s.box }
 
 // Close closes the connection pools.
 func (s *Store) Close() error {
+	// Prepared statements first, then the pools they belong to.
+	if s.rdb != nil {
+		s.rdb.cache.close()
+	}
+	s.wcache.close()
 	var errs []error
 	if s.wdb != nil {
 		errs = append(errs, s.wdb.Close())
 	}
-	if s.rdb != nil && s.rdb != s.wdb {
-		errs = append(errs, s.rdb.Close())
+	if s.rdb != nil && s.rdb.DB != s.wdb {
+		errs = append(errs, s.rdb.DB.Close())
 	}
 	return errors.Join(errs...)
 }
@@ -213,6 +223,8 @@ func (s *Store) transact(ctx context.Context, fn func(tx *Tx) error) (err error)
 		return normalize(err)
 	}
 	tx := &Tx{Tx: sqlTx, s: s, now: s.now().UTC()}
+	// Runs last, once the commit or rollback has freed the connection.
+	defer s.wcache.preparePending(context.WithoutCancel(ctx))
 	defer func() {
 		if p := recover(); p != nil {
 			_ = sqlTx.Rollback()
