@@ -54,8 +54,8 @@ type Store struct {
 	rdb *readPool
 	// wcache holds statements prepared on the write connection (SQLite).
 	wcache *stmtCache
-	box *secret.Box
-	now func() time.Time
+	box    *secret.Box
+	now    func() time.Time
 }
 
 // Open opens (and migrates) the database described by cfg.
