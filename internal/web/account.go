@@ -109,3 +109,18 @@ func (s *Server) passwordSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	redirectOK(w, r, "/", "密码已修改")
 }
+
+// idAndForm reads the numeric path value name and the posted form, the
+// start of every handler that changes a record. On failure it has answered
+// the request and ok is false.
+func (s *Server) idAndForm(w http.ResponseWriter, r *http.Request, name string) (id int64, ok bool) {
+	id, err := pathID(r, name)
+	if err == nil {
+		err = parseForm(w, r)
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return 0, false
+	}
+	return id, true
+}

@@ -679,13 +679,8 @@ func (s *Server) caseDetailPage(w http.ResponseWriter, r *http.Request) {
 // purpose. It is a POST so that no prefetch or crawler opens a case, and
 // every opening lands in the audit log and on the timeline.
 func (s *Server) caseOpen(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if err := parseForm(w, r); err != nil {
-		s.fail(w, r, err)
+	id, ok := s.idAndForm(w, r, "id")
+	if !ok {
 		return
 	}
 	s.renderCaseDetail(w, r, id, true, s.newView(r, ""), "", http.StatusOK)

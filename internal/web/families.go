@@ -138,13 +138,8 @@ func (s *Server) familyEditPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) familyUpdate(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if err := parseForm(w, r); err != nil {
-		s.fail(w, r, err)
+	id, ok := s.idAndForm(w, r, "id")
+	if !ok {
 		return
 	}
 	a := actorFrom(r)
@@ -211,13 +206,8 @@ func (s *Server) familyDetailPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) familyAddMember(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if err := parseForm(w, r); err != nil {
-		s.fail(w, r, err)
+	id, ok := s.idAndForm(w, r, "id")
+	if !ok {
 		return
 	}
 	back := familyHref(id)

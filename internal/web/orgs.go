@@ -218,13 +218,8 @@ func (s *Server) orgEditPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) orgUpdate(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if err := parseForm(w, r); err != nil {
-		s.fail(w, r, err)
+	id, ok := s.idAndForm(w, r, "id")
+	if !ok {
 		return
 	}
 	a := actorFrom(r)
@@ -245,13 +240,8 @@ func (s *Server) orgUpdate(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) orgMove(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if err := parseForm(w, r); err != nil {
-		s.fail(w, r, err)
+	id, ok := s.idAndForm(w, r, "id")
+	if !ok {
 		return
 	}
 	o, err := s.store.MoveOrg(r.Context(), actorFrom(r), id, formID(r, "parent_id"))
@@ -268,13 +258,8 @@ func (s *Server) orgMove(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) orgSetStatus(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if err := parseForm(w, r); err != nil {
-		s.fail(w, r, err)
+	id, ok := s.idAndForm(w, r, "id")
+	if !ok {
 		return
 	}
 	status := orgs.Status(r.PostForm.Get("status"))

@@ -358,13 +358,8 @@ func (s *Server) personEditPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) personUpdate(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if err := parseForm(w, r); err != nil {
-		s.fail(w, r, err)
+	id, ok := s.idAndForm(w, r, "id")
+	if !ok {
 		return
 	}
 	a := actorFrom(r)
@@ -456,13 +451,8 @@ type personRevealData struct {
 // personReveal shows the plaintext sensitive fields; the store audits it.
 // htmx gets the fragment for #sensitive, a plain form post the whole page.
 func (s *Server) personReveal(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if err := parseForm(w, r); err != nil {
-		s.fail(w, r, err)
+	id, ok := s.idAndForm(w, r, "id")
+	if !ok {
 		return
 	}
 	rev, err := s.store.RevealPerson(r.Context(), actorFrom(r), id, strings.TrimSpace(r.PostForm.Get("reason")))
@@ -480,13 +470,8 @@ func (s *Server) personReveal(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) personAddConsent(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if err := parseForm(w, r); err != nil {
-		s.fail(w, r, err)
+	id, ok := s.idAndForm(w, r, "id")
+	if !ok {
 		return
 	}
 	f := r.PostForm

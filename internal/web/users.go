@@ -292,13 +292,8 @@ func (s *Server) userEditPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) userUpdate(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if err := parseForm(w, r); err != nil {
-		s.fail(w, r, err)
+	id, ok := s.idAndForm(w, r, "id")
+	if !ok {
 		return
 	}
 	a := actorFrom(r)
@@ -332,16 +327,12 @@ func (s *Server) userUpdate(w http.ResponseWriter, r *http.Request) {
 // typed, a generated one shown once on the page that answers. Either way
 // the account must change it at next sign-in.
 func (s *Server) userResetPassword(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if err := parseForm(w, r); err != nil {
-		s.fail(w, r, err)
+	id, ok := s.idAndForm(w, r, "id")
+	if !ok {
 		return
 	}
 	pw, confirm := r.PostForm.Get("password"), r.PostForm.Get("confirm_password")
+	var err error
 	generated := pw == "" && confirm == ""
 	if generated {
 		pw = auth.GeneratePassword()
@@ -419,13 +410,8 @@ func (s *Server) userUnlock(w http.ResponseWriter, r *http.Request) {
 // userAction runs a one-button change on an account and returns to its
 // page with the outcome as a message.
 func (s *Server) userAction(w http.ResponseWriter, r *http.Request, okMsg string, do func(a auth.Actor, id int64) error) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if err := parseForm(w, r); err != nil {
-		s.fail(w, r, err)
+	id, ok := s.idAndForm(w, r, "id")
+	if !ok {
 		return
 	}
 	to := "/users/" + strconv.FormatInt(id, 10)
