@@ -64,6 +64,15 @@ type RiskAssessment struct {
 	Rule    string   // why, in Chinese
 }
 
+// SafetyPlan is the plan a high-risk assessment starts, written on the
+// case's timeline for the handler to work through with the woman.
+func SafetyPlan() string {
+	return "高风险安全计划：1. 24小时内联系求助人，确认其当前是否安全、是否需要立即报警（110）；" +
+		"2. 协助联系公安机关出警或出具告诫书；3. 告知并协助申请人身安全保护令；" +
+		"4. 需要时联系民政部门安排临时庇护；5. 与求助人约定安全的联系方式和紧急联系人；" +
+		"6. 涉及子女的，评估子女安全并通知学校或村（社区）关注。"
+}
+
 // Thresholds of the score rule.
 const (
 	HighScore   = 6

@@ -69,6 +69,8 @@ func (e CaseEvent) ActionLabel() string {
 		return "登记"
 	case "open_restricted":
 		return "查阅受限案件"
+	case "safety_plan":
+		return "启动安全计划"
 	}
 	if l := cases.RecordEventLabel(e.Action); l != "" {
 		return l
@@ -318,6 +320,11 @@ func (s *Store) CreateCase(ctx context.Context, a auth.Actor, in cases.Intake) (
 		}
 		if err := tx.caseEvent(ctx, a, c.ID, "register", "", c.State, c.HandlingOrgID, note, "已收到您的求助，正在登记处理。", c.DueAt); err != nil {
 			return err
+		}
+		if c.RiskLevel == cases.RiskHigh {
+			if err := tx.caseEvent(ctx, a, c.ID, "safety_plan", c.State, c.State, c.HandlingOrgID, cases.SafetyPlan(), "", time.Time{}); err != nil {
+				return err
+			}
 		}
 		if err := tx.notifyIntake(ctx, a, c); err != nil {
 			return err

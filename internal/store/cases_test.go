@@ -73,8 +73,8 @@ func TestCaseLifecycle(t *testing.T) {
 		step(operator, cases.FollowUp, cases.Input{Satisfaction: cases.Satisfied}, cases.FollowedUp)
 		step(operator, cases.Archive, cases.Input{}, cases.Archived)
 		events, err := s.CaseTimeline(ctx, operator, c.ID, true)
-		if err != nil || len(events) != 7 {
-			t.Errorf("timeline has %d events (%v), want 7", len(events), err)
+		if err != nil || len(events) != 8 {
+			t.Errorf("timeline has %d events (%v), want 8 (register, safety plan, six steps)", len(events), err)
 		}
 
 		// Restricted: a same-org colleague at the township sees that the

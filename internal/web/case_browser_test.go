@@ -441,7 +441,7 @@ func TestBrowserCaseFlow(t *testing.T) {
 	}
 	brShot(t, op.ctx, shots, "case-6-archived.png")
 
-	want := []string{"登记", "查阅受限案件", "受理", "分派", "接办", "办结", "回访", "归档"}
+	want := []string{"登记", "启动安全计划", "查阅受限案件", "受理", "分派", "接办", "办结", "回访", "归档"}
 	if strings.Join(p.Timeline, ",") != strings.Join(want, ",") {
 		t.Errorf("timeline %q, want %q", p.Timeline, want)
 	}
