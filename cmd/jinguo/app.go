@@ -261,16 +261,21 @@ func (m *Main) user(ctx context.Context, args []string) error {
 	sys := auth.System()
 	sys.Username = "cli"
 	pw := *password
-	if pw == "" && (sub == "create" || sub == "reset-password") {
+	generated := pw == "" && (sub == "create" || sub == "reset-password")
+	if generated {
 		pw = auth.GeneratePassword()
-		defer fmt.Fprintf(m.stdout, "Password: %s (to be changed at first sign-in)\n", pw)
+	}
+	printPassword := func() {
+		if generated {
+			fmt.Fprintf(m.stdout, "Password: %s (to be changed at first sign-in)\n", pw)
+		}
 	}
 	switch sub {
 	case "create":
 		if orgID == 0 {
 			root, err := st.RootOrg(ctx)
 			if err != nil {
-				return err
+				return errors.New("there is no organisation yet: start the server once (jinguo serve) or load the demo (jinguo demo) first")
 			}
 			orgID = root.ID
 		}
@@ -279,6 +284,7 @@ func (m *Main) user(ctx context.Context, args []string) error {
 			return err
 		}
 		fmt.Fprintf(m.stdout, "Created user %s (id %d).\n", u.Username, u.ID)
+		printPassword()
 		return nil
 	}
 	u, err := st.UserByUsername(ctx, *username)
@@ -301,5 +307,8 @@ func (m *Main) user(ctx context.Context, args []string) error {
 		return err
 	}
 	fmt.Fprintf(m.stdout, "Done: %s %s.\n", sub, u.Username)
+	if sub == "reset-password" {
+		printPassword()
+	}
 	return nil
 }
