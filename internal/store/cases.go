@@ -255,85 +255,12 @@ func (s *Store) CreateCase(ctx context.Context, a auth.Actor, in cases.Intake) (
 	var out CaseRecord
 	var code string
 	err := s.transact(ctx, func(tx *Tx) error {
-		parent := ""
-		if strings.TrimSpace(in.Category) != "" {
-			var err error
-			if parent, err = tx.categoryParent(ctx, strings.TrimSpace(in.Category)); err != nil {
-				return err
-			}
-		}
-		c, parties, risk, err := in.Validate(parent)
+		id, c, err := tx.createCase(ctx, a, in)
 		if err != nil {
 			return err
 		}
-		o, err := orgByID(ctx, tx, a, c.HandlingOrgID)
-		if err != nil || o.Status != orgs.Active {
-			return apperr.Fields{"org_id": "承办单位不存在、已撤销或无权访问"}.Err()
-		}
-		if c.PersonID != 0 {
-			if _, err := personByID(ctx, tx, a, c.PersonID); err != nil {
-				return apperr.Fields{"person_id": "人员不存在或无权访问"}.Err()
-			}
-		}
-		env, err := s.caseEnv(ctx, tx, tx.now)
-		if err != nil {
-			return err
-		}
-		c.IntakeOrgID = a.OrgID
-		if c.IntakeOrgID == 0 {
-			c.IntakeOrgID = c.HandlingOrgID
-		}
-		c.DueAt = cases.IntakeDue(c, env)
-		if c.Number, err = tx.nextNumber(ctx, "WQ"); err != nil {
-			return err
-		}
-		var trackingHash []byte
-		if c.Channel == cases.Online {
-			code = cases.NewTrackingCode()
-			trackingHash = s.box.Hash(code, fieldCaseTracking)
-		}
-		phone := ""
-		if in.ContactPhone != "" {
-			phone, _ = people.NormalizePhone(in.ContactPhone)
-		}
-		c.ID, err = insertID(ctx, tx, `INSERT INTO cases (number, channel, category, summary, description_enc, state, urgency, restricted,
-			risk_level, risk_answers, risk_rule, anonymous, person_id, intake_org_id, handling_org_id, due_at, tracking_hash,
-			contact_phone_enc, created_by, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $20)`,
-			c.Number, string(c.Channel), c.Category, c.Summary, nullBytes(s.box.Seal(c.Description, fieldCaseDescription)),
-			string(c.State), string(c.Urgency), c.Restricted, string(c.RiskLevel), strings.Join(risk.Answers, ","), risk.Rule,
-			c.Anonymous, nullID(c.PersonID), c.IntakeOrgID, c.HandlingOrgID, ms(c.DueAt), nullBytes(trackingHash),
-			nullBytes(s.box.Seal(phone, fieldCasePhone)), nullID(a.UserID), ms(tx.now))
-		if err != nil {
-			return err
-		}
-		for _, p := range parties {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO case_parties (case_id, role, name, person_id, phone_enc, address_enc, minor, note)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, c.ID, string(p.Role), p.Name, nullID(p.PersonID),
-				nullBytes(s.box.Seal(p.Phone, fieldPartyPhone)), nullBytes(s.box.Seal(p.Address, fieldPartyAddress)), p.Minor, p.Note); err != nil {
-				return err
-			}
-		}
-		note := ""
-		if risk.Level != cases.RiskNone {
-			note = "风险评估：" + risk.Level.Label() + "。" + risk.Rule
-		}
-		if err := tx.caseEvent(ctx, a, c.ID, "register", "", c.State, c.HandlingOrgID, note, "已收到您的求助，正在登记处理。", c.DueAt); err != nil {
-			return err
-		}
-		if c.RiskLevel == cases.RiskHigh {
-			if err := tx.caseEvent(ctx, a, c.ID, "safety_plan", c.State, c.State, c.HandlingOrgID, cases.SafetyPlan(), "", time.Time{}); err != nil {
-				return err
-			}
-		}
-		if err := tx.notifyIntake(ctx, a, c); err != nil {
-			return err
-		}
-		if err := tx.audit(ctx, a, audit.Create, "case", c.ID, audit.Note(map[string]string{"number": c.Number, "channel": string(c.Channel), "category": c.Category,
-			"risk": string(c.RiskLevel), "restricted": strconv.FormatBool(c.Restricted)})); err != nil {
-			return err
-		}
-		r, err := caseByID(ctx, tx, auth.System(), c.ID)
+		code = c
+		r, err := caseByID(ctx, tx, auth.System(), id)
 		if err != nil {
 			return err
 		}
@@ -343,11 +270,112 @@ func (s *Store) CreateCase(ctx context.Context, a auth.Actor, in cases.Intake) (
 	return out, code, err
 }
 
+// createCase registers a case inside the caller's transaction, so other
+// writes (a screening dispute's link) commit with it or not at all. It
+// returns the new id and, for online requests, the tracking code.
+func (tx *Tx) createCase(ctx context.Context, a auth.Actor, in cases.Intake) (int64, string, error) {
+	s := tx.s
+	parent := ""
+	if strings.TrimSpace(in.Category) != "" {
+		var err error
+		if parent, err = tx.categoryParent(ctx, strings.TrimSpace(in.Category)); err != nil {
+			return 0, "", err
+		}
+	}
+	c, parties, risk, err := in.Validate(parent)
+	if err != nil {
+		return 0, "", err
+	}
+	o, err := orgByID(ctx, tx, a, c.HandlingOrgID)
+	if err != nil || o.Status != orgs.Active {
+		return 0, "", apperr.Fields{"org_id": "承办单位不存在、已撤销或无权访问"}.Err()
+	}
+	if c.PersonID != 0 {
+		if _, err := personByID(ctx, tx, a, c.PersonID); err != nil {
+			return 0, "", apperr.Fields{"person_id": "人员不存在或无权访问"}.Err()
+		}
+	}
+	for _, p := range parties {
+		if p.PersonID != 0 {
+			if _, err := personByID(ctx, tx, a, p.PersonID); err != nil {
+				return 0, "", apperr.Fields{"parties": "关联的人员不存在或无权访问"}.Err()
+			}
+		}
+	}
+	env, err := s.caseEnv(ctx, tx, tx.now)
+	if err != nil {
+		return 0, "", err
+	}
+	c.IntakeOrgID = a.OrgID
+	if c.IntakeOrgID == 0 {
+		c.IntakeOrgID = c.HandlingOrgID
+	}
+	c.DueAt = cases.IntakeDue(c, env)
+	if c.Number, err = tx.nextNumber(ctx, "WQ"); err != nil {
+		return 0, "", err
+	}
+	var code string
+	var trackingHash []byte
+	if c.Channel == cases.Online {
+		code = cases.NewTrackingCode()
+		trackingHash = s.box.Hash(code, fieldCaseTracking)
+	}
+	phone := ""
+	if in.ContactPhone != "" {
+		phone, _ = people.NormalizePhone(in.ContactPhone)
+	}
+	c.ID, err = insertID(ctx, tx, `INSERT INTO cases (number, channel, category, summary, description_enc, state, urgency, restricted,
+		risk_level, risk_answers, risk_rule, anonymous, person_id, intake_org_id, handling_org_id, due_at, tracking_hash,
+		contact_phone_enc, created_by, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $20)`,
+		c.Number, string(c.Channel), c.Category, c.Summary, nullBytes(s.box.Seal(c.Description, fieldCaseDescription)),
+		string(c.State), string(c.Urgency), c.Restricted, string(c.RiskLevel), strings.Join(risk.Answers, ","), risk.Rule,
+		c.Anonymous, nullID(c.PersonID), c.IntakeOrgID, c.HandlingOrgID, ms(c.DueAt), nullBytes(trackingHash),
+		nullBytes(s.box.Seal(phone, fieldCasePhone)), nullID(a.UserID), ms(tx.now))
+	if err != nil {
+		return 0, "", err
+	}
+	for _, p := range parties {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO case_parties (case_id, role, name, person_id, phone_enc, address_enc, minor, note)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, c.ID, string(p.Role), p.Name, nullID(p.PersonID),
+			nullBytes(s.box.Seal(p.Phone, fieldPartyPhone)), nullBytes(s.box.Seal(p.Address, fieldPartyAddress)), p.Minor, p.Note); err != nil {
+			return 0, "", err
+		}
+	}
+	note := ""
+	if risk.Level != cases.RiskNone {
+		note = "风险评估：" + risk.Level.Label() + "。" + risk.Rule
+	}
+	if err := tx.caseEvent(ctx, a, c.ID, "register", "", c.State, c.HandlingOrgID, note, "已收到您的求助，正在登记处理。", c.DueAt); err != nil {
+		return 0, "", err
+	}
+	if c.RiskLevel == cases.RiskHigh {
+		if err := tx.caseEvent(ctx, a, c.ID, "safety_plan", c.State, c.State, c.HandlingOrgID, cases.SafetyPlan(), "", time.Time{}); err != nil {
+			return 0, "", err
+		}
+	}
+	if err := tx.notifyIntake(ctx, a, c); err != nil {
+		return 0, "", err
+	}
+	// A restricted case's audit entry names no risk level: the audit log is
+	// read by administrators who may not see the case itself.
+	detail := map[string]string{"number": c.Number, "channel": string(c.Channel), "restricted": strconv.FormatBool(c.Restricted)}
+	if !c.Restricted {
+		detail["category"], detail["risk"] = c.Category, string(c.RiskLevel)
+	}
+	if err := tx.audit(ctx, a, audit.Create, "case", c.ID, audit.Note(detail)); err != nil {
+		return 0, "", err
+	}
+	return c.ID, code, nil
+}
+
 // notifyIntake tells the handling org of a new case, and for a high-risk
-// case its supervisors up the chain at once.
+// case its supervisors up the chain at once. Org notifications are read by
+// everyone acting for the org, so they say what to do, not what the case
+// is about: a restricted case's risk stays inside the case.
 func (tx *Tx) notifyIntake(ctx context.Context, a auth.Actor, c cases.Case) error {
 	if c.RiskLevel == cases.RiskHigh {
-		msg := fmt.Sprintf("高风险家暴案件 %s 已登记，请立即联系求助人并落实安全措施", c.Number)
+		msg := fmt.Sprintf("紧急案件 %s 已登记，请立即处置", c.Number)
 		rows, err := tx.QueryContext(ctx, `SELECT ancestor_id FROM org_closure WHERE descendant_id = $1 AND depth <= 1`, c.HandlingOrgID)
 		if err != nil {
 			return err
@@ -363,13 +391,15 @@ func (tx *Tx) notifyIntake(ctx context.Context, a auth.Actor, c cases.Case) erro
 		}
 		rows.Close()
 		for _, id := range orgIDs {
-			if err := tx.notify(ctx, id, 0, "high_risk", c.ID, msg); err != nil {
+			if err := tx.notify(ctx, id, 0, "urgent_case", c.ID, msg); err != nil {
 				return err
 			}
 		}
 		return nil
 	}
-	if c.HandlingOrgID != a.OrgID {
+	// Someone else's intake (or the public's, which has no org of its own
+	// but the root it files under) waits for the handling org.
+	if c.HandlingOrgID != a.OrgID || a.UserID == 0 {
 		return tx.notify(ctx, c.HandlingOrgID, 0, "new_case", c.ID, fmt.Sprintf("新案件 %s 待受理", c.Number))
 	}
 	return nil
