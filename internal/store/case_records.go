@@ -37,15 +37,14 @@ var (
 // caseDetailsAllowed reports whether the actor may read and write the
 // records of a case already found in their scope. An unrestricted case is
 // open to everyone in scope; a restricted one to its handler, the operator
-// who registered it, and supervisors (cases:supervise) at or above the
-// handling org. Those supervisors still open the case on purpose (audited)
-// before the detail page shows its records; the store lets them through so
-// that the opening, not every section, is the audited step.
+// who registered it, and a supervisor (cases:supervise) at or above the
+// handling org who has opened it on purpose (audited) within the last
+// idle-timeout period.
 func (s *Store) caseDetailsAllowed(ctx context.Context, q queryer, a auth.Actor, r caseRow) (bool, error) {
 	if seesDetails(a, r) {
 		return true, nil
 	}
-	return mayOpenRestricted(ctx, q, a, r.Case)
+	return s.openedRecently(ctx, q, a, r.Case)
 }
 
 // recordCase returns the case whose records the actor wants, or not found

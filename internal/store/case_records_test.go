@@ -353,10 +353,18 @@ func TestAttachments(t *testing.T) {
 		if err := s.DeleteAttachment(ctx, f.colleague, f.caseID, att.ID); !apperr.Is(err, apperr.NotFound) {
 			t.Errorf("colleague deletes: %v, want not found", err)
 		}
-		// A supervisor up the chain may; a peer district is out of scope.
+		// A supervisor up the chain may, once she has opened the case on
+		// purpose; a peer district is out of scope.
 		d1 := storetest.ActorFor(t, s, f.tree.D1, auth.RoleOrgAdmin)
+		d1.UserID = 9901
+		if _, _, err := s.OpenAttachment(ctx, d1, f.caseID, att.ID); !apperr.Is(err, apperr.NotFound) {
+			t.Errorf("district supervisor downloads before opening the case: %v, want not found", err)
+		}
+		if _, err := s.GetCase(ctx, d1, f.caseID, true); err != nil {
+			t.Fatal(err)
+		}
 		if _, _, err := s.OpenAttachment(ctx, d1, f.caseID, att.ID); err != nil {
-			t.Errorf("district supervisor downloads: %v", err)
+			t.Errorf("district supervisor downloads after opening: %v", err)
 		}
 		d2 := storetest.ActorFor(t, s, f.tree.D2, auth.RoleOrgAdmin)
 		if _, _, err := s.OpenAttachment(ctx, d2, f.caseID, att.ID); !apperr.Is(err, apperr.NotFound) {

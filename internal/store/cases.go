@@ -150,6 +150,21 @@ func mayOpenRestricted(ctx context.Context, q queryer, a auth.Actor, c cases.Cas
 	return isAncestor(ctx, q, a.OrgID, c.HandlingOrgID)
 }
 
+// openedRecently reports whether a supervisor who may open a restricted
+// case did so, on purpose and audited, within the idle timeout: the opening
+// then holds while she works on the case (its records, its actions) without
+// writing a new entry for every page.
+func (s *Store) openedRecently(ctx context.Context, q queryer, a auth.Actor, c cases.Case) (bool, error) {
+	ok, err := mayOpenRestricted(ctx, q, a, c)
+	if err != nil || !ok || a.UserID == 0 {
+		return false, err
+	}
+	var n int
+	err = q.QueryRowContext(ctx, `SELECT COUNT(*) FROM case_events WHERE case_id = $1 AND action = 'open_restricted' AND user_id = $2 AND at > $3`,
+		c.ID, a.UserID, ms(s.now().Add(-auth.IdleTimeout))).Scan(&n)
+	return n > 0, normalize(err)
+}
+
 // seesDetails reports whether the actor sees a restricted case's details
 // without opening it: its assigned handler and the operator who took it in.
 func seesDetails(a auth.Actor, r caseRow) bool {
@@ -163,7 +178,7 @@ func (s *Store) finish(ctx context.Context, q queryer, a auth.Actor, r caseRow, 
 		rec.Hidden = true
 		rec.Summary, rec.Description, rec.Result, rec.Measures = "", "", "", ""
 		rec.RiskAnswers, rec.RiskRule, rec.RiskLevel = nil, "", cases.RiskNone
-		rec.SuperviseNote, rec.PersonID = "", 0
+		rec.SuperviseNote, rec.PersonID, rec.Satisfaction = "", 0, ""
 		return rec, nil
 	}
 	rec.Opened = opened && r.Restricted && !seesDetails(a, r)
@@ -427,10 +442,15 @@ func (s *Store) GetCase(ctx context.Context, a auth.Actor, id int64, open bool) 
 	if err != nil {
 		return CaseRecord{}, err
 	}
-	canOpen := false
+	canOpen, recent := false, false
 	if r.Restricted && !seesDetails(a, r) {
 		if canOpen, err = mayOpenRestricted(ctx, s.rdb, a, r.Case); err != nil {
 			return CaseRecord{}, err
+		}
+		if canOpen && !open {
+			if recent, err = s.openedRecently(ctx, s.rdb, a, r.Case); err != nil {
+				return CaseRecord{}, err
+			}
 		}
 	}
 	if open && canOpen {
@@ -444,7 +464,7 @@ func (s *Store) GetCase(ctx context.Context, a auth.Actor, id int64, open bool) 
 			return CaseRecord{}, err
 		}
 	}
-	rec, err := s.finish(ctx, s.rdb, a, r, open && canOpen, true)
+	rec, err := s.finish(ctx, s.rdb, a, r, (open && canOpen) || recent, true)
 	rec.CanOpen = canOpen && !rec.Opened
 	return rec, err
 }
@@ -602,7 +622,7 @@ func (s *Store) ListCases(ctx context.Context, a auth.Actor, f CaseFilter) ([]Ca
 			// Lists never open restricted cases: at most that they exist.
 			rec.Hidden, rec.Summary, rec.Result, rec.Measures = true, "", "", ""
 			rec.RiskAnswers, rec.RiskRule, rec.RiskLevel = nil, "", cases.RiskNone
-			rec.SuperviseNote, rec.PersonID = "", 0
+			rec.SuperviseNote, rec.PersonID, rec.Satisfaction = "", 0, ""
 		}
 		out[i] = rec
 	}

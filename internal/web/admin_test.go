@@ -15,6 +15,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"jinguo/internal/auth"
+	"jinguo/internal/localtime"
 	"jinguo/internal/store"
 	"jinguo/internal/store/storetest"
 )
@@ -279,7 +280,7 @@ func TestAdminAudit(t *testing.T) {
 			t.Fatalf("API audit action=login: got an entry with action %v", a)
 		}
 	}
-	today := e.st.Now().Format("2006-01-02")
+	today := localtime.Date(e.st.Now()) // the audit filter reads dates in China time
 	r = e.do(http.MethodGet, "/api/v1/audit?username=t1_cadre&from="+today+"&to="+today+"&limit=1", city, nil, nil)
 	e.want(r, http.StatusOK, "API audit by user and day")
 	if items := r.json(t)["items"].([]any); len(items) != 1 || r.json(t)["next_cursor"] == nil {

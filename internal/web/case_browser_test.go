@@ -385,8 +385,8 @@ func TestBrowserCaseFlow(t *testing.T) {
 	}
 	p = cbRead(t, lead.ctx, "accepted")
 	p.wantState(t, "accepted", "已受理")
-	if strings.Contains(p.HTML, "标记CBX") {
-		t.Errorf("after accepting: the page shows the details again without a new opening")
+	if !strings.Contains(p.HTML, "标记CBX") {
+		t.Errorf("after accepting: the opening no longer holds (it should for the idle timeout)")
 	}
 	brDo(t, lead.ctx, "choose the township", chromedp.SetValue(chromedp.CSS("#assign-org"), t1))
 	if path, _ := cbAct(t, lead, id, "/actions/assign"); path != caseLink(id) {

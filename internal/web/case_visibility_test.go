@@ -492,9 +492,12 @@ func TestCaseVisibilityMatrix(t *testing.T) {
 			if got := e.lastOpener(t, id); got != u.name {
 				t.Errorf("%s: the reveal entry names %q", who, got)
 			}
-			// The opening lasts one page: the next read shows the stub.
+			// The opening holds for the idle timeout without another entry.
 			again := u.get(t, "/cases/"+ids)
-			noMarker("the detail page after the opening", again)
+			full("the detail page after the opening", again, details...)
+			if a2, ev2 := e.openings(t, id); a2 != a || ev2 != ev {
+				t.Errorf("%s: reading again wrote %d more reveal entries and %d timeline events, want none", who, a2-a, ev2-ev)
+			}
 		case cvNothing:
 			if open.status != http.StatusNotFound {
 				t.Errorf("%s: POST open status %d, want 404", who, open.status)
