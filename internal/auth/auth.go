@@ -218,6 +218,9 @@ type Actor struct {
 	Scope     Scope
 	IP        string
 	UserAgent string
+	// Session identifies the signed-in session (a hash of its token), so a
+	// password change can end the user's other sessions but this one.
+	Session string
 }
 
 // Can reports whether the actor's role grants p.

@@ -36,8 +36,12 @@ func familyByID(ctx context.Context, q queryer, a auth.Actor, id int64) (FamilyR
 		return f, normalize(err)
 	}
 	f.CreatedAt, f.UpdatedAt = fromMS(created), fromMS(updated)
-	rows, err := q.QueryContext(ctx, `SELECT m.person_id, p.name, m.relation FROM family_members m JOIN people p ON p.id = m.person_id
-		WHERE m.family_id = $1 ORDER BY CASE m.relation WHEN 'head' THEN 0 ELSE 1 END, m.person_id`, id)
+	// A member registered outside the viewer's scope (moved away, perhaps
+	// for her safety) shows neither name nor link.
+	ar = nil
+	rows, err := q.QueryContext(ctx, `SELECT m.person_id, p.name, m.relation, `+scopeFilter(&ar, a.Scope, "p.org_id")+`
+		FROM family_members m JOIN people p ON p.id = m.person_id
+		WHERE m.family_id = `+ar.add(id)+` ORDER BY CASE m.relation WHEN 'head' THEN 0 ELSE 1 END, m.person_id`, ar...)
 	if err != nil {
 		return f, normalize(err)
 	}
@@ -45,8 +49,12 @@ func familyByID(ctx context.Context, q queryer, a auth.Actor, id int64) (FamilyR
 	for rows.Next() {
 		var m people.Member
 		var rel string
-		if err := rows.Scan(&m.PersonID, &m.Name, &rel); err != nil {
+		var inScope bool
+		if err := rows.Scan(&m.PersonID, &m.Name, &rel, &inScope); err != nil {
 			return f, normalize(err)
+		}
+		if !inScope {
+			m.PersonID, m.Name = 0, "（不在您的管理范围内）"
 		}
 		m.Relation = people.Relation(rel)
 		f.Members = append(f.Members, m)

@@ -159,9 +159,12 @@ func userReason(err error) string {
 }
 
 // RegisteredIDNumbers reports which of ids (normalised ID numbers) are
-// already registered, anywhere in the registry: an import's check uses it
-// to say so before anything is written, as CreatePerson would refuse them.
-func (s *Store) RegisteredIDNumbers(ctx context.Context, ids []string) (map[string]bool, error) {
+// already registered inside the actor's scope: an import's check uses it to
+// say so before anything is written. Registrations outside the scope are
+// not revealed (a roster must not become a way to ask whether someone, a
+// woman who moved away for her safety, is registered anywhere); such rows
+// are skipped at import time with the same neutral reason CreatePerson gives.
+func (s *Store) RegisteredIDNumbers(ctx context.Context, a auth.Actor, ids []string) (map[string]bool, error) {
 	out := map[string]bool{}
 	const chunk = 500
 	for start := 0; start < len(ids); start += chunk {
@@ -180,7 +183,8 @@ func (s *Store) RegisteredIDNumbers(ctx context.Context, ids []string) (map[stri
 			continue
 		}
 		var ar args
-		rows, err := s.rdb.QueryContext(ctx, `SELECT id_hash FROM people WHERE id_hash IN (`+ar.list(hashes...)+`)`, ar...)
+		rows, err := s.rdb.QueryContext(ctx, `SELECT p.id_hash FROM people p WHERE p.id_hash IN (`+ar.list(hashes...)+`) AND `+
+			scopeFilter(&ar, a.Scope, "p.org_id"), ar...)
 		if err != nil {
 			return nil, normalize(err)
 		}

@@ -325,3 +325,43 @@ func TestNoPlaintextInDatabaseFile(t *testing.T) {
 		}
 	}
 }
+
+// TestFamilyMemberOutOfScope moves a family member away and checks that the
+// family's old org no longer sees her name.
+func TestFamilyMemberOutOfScope(t *testing.T) {
+	storetest.ForEach(t, storetest.Options{}, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		tr := storetest.BuildTree(t, s)
+		sys := auth.System()
+		mother := registerAt(t, s, sys, tr.V1, "周秀英", idNumber("19600101", 20), "")
+		daughter := registerAt(t, s, sys, tr.V1, "周小红", idNumber("19900101", 21), "")
+		fam, err := s.CreateFamily(ctx, sys, people.FamilyInput{OrgID: tr.V1.ID, Name: "周家"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range []struct {
+			id  int64
+			rel people.Relation
+		}{{mother.ID, people.Head}, {daughter.ID, people.Child}} {
+			if _, err := s.SetFamilyMember(ctx, sys, fam.ID, m.id, m.rel); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := s.UpdatePerson(ctx, sys, daughter.ID, people.Input{OrgID: tr.V3.ID, Name: daughter.Name, Ethnicity: "01"}, store.ClearFields{}); err != nil {
+			t.Fatal(err)
+		}
+		village := storetest.ActorFor(t, s, tr.V1, auth.RoleCadre)
+		got, err := s.GetFamily(ctx, village, fam.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range got.Members {
+			if m.Name == daughter.Name || m.PersonID == daughter.ID {
+				t.Errorf("the village still sees the moved member: %+v", m)
+			}
+		}
+		if len(got.Members) != 2 {
+			t.Errorf("members = %d, want 2 (one shown as out of scope)", len(got.Members))
+		}
+	})
+}

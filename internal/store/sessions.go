@@ -208,7 +208,7 @@ func (s *Store) Authenticate(ctx context.Context, token, ip, userAgent string) (
 	}
 	role.Scope, role.Permissions = auth.ScopeKind(scope), splitPermissions(perms)
 	a := auth.Actor{UserID: u.ID, Username: u.Username, OrgID: u.OrgID, OrgName: u.OrgName, Role: role,
-		Scope: auth.ResolveScope(role.Scope, u), OrgDepth: depth, IP: ip, UserAgent: userAgent}
+		Scope: auth.ResolveScope(role.Scope, u), OrgDepth: depth, IP: ip, UserAgent: userAgent, Session: tokenHash}
 	if role.Scope == auth.ScopeSubtree && depth == 0 {
 		// The root's subtree is the whole tree: say so, and every query
 		// drops its scope filter instead of joining the closure table.

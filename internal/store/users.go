@@ -498,6 +498,11 @@ func (s *Store) ChangePassword(ctx context.Context, a auth.Actor, oldPassword, n
 			hash, false, ms(tx.now), u.ID); err != nil {
 			return err
 		}
+		// A changed password ends every other session of the user: one
+		// opened with the old password must not outlive it.
+		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2`, u.ID, a.Session); err != nil {
+			return err
+		}
 		return tx.audit(ctx, a, audit.PasswordChange, "user", u.ID, "")
 	})
 }

@@ -198,7 +198,7 @@ func (s *Server) importUpload(w http.ResponseWriter, r *http.Request) {
 		s.importFormError(w, r, http.StatusUnprocessableEntity, "file", problems[0].Reason)
 		return
 	}
-	if rows, problems, err = s.dropRegistered(ctx, rows, problems); err != nil {
+	if rows, problems, err = s.dropRegistered(ctx, a, rows, problems); err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -234,7 +234,7 @@ func (s *Server) importUpload(w http.ResponseWriter, r *http.Request) {
 // dropRegistered moves the rows whose ID number is already registered
 // into the problems, so the check says before the import what the import
 // would skip.
-func (s *Server) dropRegistered(ctx context.Context, rows []roster.Row, problems []roster.Problem) ([]roster.Row, []roster.Problem, error) {
+func (s *Server) dropRegistered(ctx context.Context, a auth.Actor, rows []roster.Row, problems []roster.Problem) ([]roster.Row, []roster.Problem, error) {
 	today := localtime.Today(s.now())
 	ids := make([]string, len(rows))
 	for i, row := range rows {
@@ -242,7 +242,7 @@ func (s *Server) dropRegistered(ctx context.Context, rows []roster.Row, problems
 			ids[i] = id.Value
 		}
 	}
-	registered, err := s.store.RegisteredIDNumbers(ctx, ids)
+	registered, err := s.store.RegisteredIDNumbers(ctx, a, ids)
 	if err != nil || len(registered) == 0 {
 		return rows, problems, err
 	}

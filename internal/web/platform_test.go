@@ -272,3 +272,46 @@ func TestAPIBadBodies(t *testing.T) {
 		t.Errorf("GET /api/v1/orgs without a token = %d, want 401", status)
 	}
 }
+
+func TestSafeNext(t *testing.T) {
+	for in, want := range map[string]string{
+		"":                 "/",
+		"/people?q=王":      "/people?q=王",
+		"/cases/12":        "/cases/12",
+		"//evil.com":       "/",
+		"/\\evil.com":      "/",
+		"/\t/evil.com":     "/",
+		"/\n/evil.com":     "/",
+		"https://evil.com": "/",
+		"evil.com":         "/",
+		"/%09/evil.com":    "/%09/evil.com", // stays a path on this site: Go sends it encoded
+	} {
+		if got := safeNext(in); got != want {
+			t.Errorf("safeNext(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestPasswordChangeEndsOtherSessions(t *testing.T) {
+	e := ptStart(t)
+	u := storetest.NewUser(t, e.st, e.tree.T1, "qingbo", auth.RoleCadre)
+	login := func() string {
+		t.Helper()
+		_, body := ptJSON(t, "POST", e.http.URL+"/api/v1/auth/login", "", map[string]string{"username": u.Username, "password": storetest.TestPassword})
+		tok, _ := body["token"].(string)
+		if tok == "" {
+			t.Fatalf("login: %v", body)
+		}
+		return tok
+	}
+	here, elsewhere := login(), login()
+	if status, _ := ptJSON(t, "POST", e.http.URL+"/api/v1/auth/password", here, map[string]string{"old_password": storetest.TestPassword, "new_password": "Street-Lane-2024!"}); status != 200 {
+		t.Fatalf("password change: %d", status)
+	}
+	if status, _ := ptJSON(t, "GET", e.http.URL+"/api/v1/orgs", here, nil); status != 200 {
+		t.Errorf("the session that changed the password: %d, want 200", status)
+	}
+	if status, _ := ptJSON(t, "GET", e.http.URL+"/api/v1/orgs", elsewhere, nil); status != http.StatusUnauthorized {
+		t.Errorf("another session after the change: %d, want 401", status)
+	}
+}
