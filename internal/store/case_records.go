@@ -93,6 +93,23 @@ func (tx *Tx) touchCase(ctx context.Context, id int64) error {
 
 func recordNote(kv map[string]string) string { return audit.Note(kv) }
 
+// recordAuditNote is the note of a case record's audit entry: full for an
+// unrestricted case. The audit log is read by people who need not see a
+// restricted case's details, so a restricted case's entry carries only
+// bare (ids, sizes, hashes, statuses) with the case number and
+// "restricted": "true"; what the record is about (a filename, an order's
+// kind and expiry, an agency, a mediation's outcome) stays inside the case.
+func recordAuditNote(c caseRow, full, bare map[string]string) string {
+	if !c.Restricted {
+		return recordNote(full)
+	}
+	out := map[string]string{"case": c.Number, "restricted": "true"}
+	for k, v := range bare {
+		out[k] = v
+	}
+	return recordNote(out)
+}
+
 // agencyName returns the name of an enabled referral_agency code.
 func (tx *Tx) agencyName(ctx context.Context, code string) (string, error) {
 	var name string
@@ -136,7 +153,8 @@ func (s *Store) AddReferral(ctx context.Context, a auth.Actor, caseID int64, in 
 			return err
 		}
 		out = ref
-		return tx.audit(ctx, a, audit.Create, "referral", ref.ID, recordNote(map[string]string{"case": c.Number, "agency_type": ref.AgencyType}))
+		return tx.audit(ctx, a, audit.Create, "referral", ref.ID, recordAuditNote(c, map[string]string{"case": c.Number, "agency_type": ref.AgencyType},
+			map[string]string{"status": string(ref.Status)}))
 	})
 	return out, err
 }
@@ -272,8 +290,8 @@ func (s *Store) AddOrder(ctx context.Context, a auth.Actor, caseID int64, in cas
 			return err
 		}
 		out = o
-		return tx.audit(ctx, a, audit.Create, "protection_order", o.ID, recordNote(map[string]string{"case": c.Number, "kind": string(o.Kind),
-			"expires_on": dayText(o.ExpiresOn)}))
+		return tx.audit(ctx, a, audit.Create, "protection_order", o.ID, recordAuditNote(c, map[string]string{"case": c.Number, "kind": string(o.Kind),
+			"expires_on": dayText(o.ExpiresOn)}, nil))
 	})
 	return out, err
 }
@@ -413,7 +431,7 @@ func (s *Store) AddMediation(ctx context.Context, a auth.Actor, caseID int64, in
 			return err
 		}
 		out = m
-		return tx.audit(ctx, a, audit.Create, "mediation", m.ID, recordNote(map[string]string{"case": c.Number, "agreed": strconv.FormatBool(m.Agreed)}))
+		return tx.audit(ctx, a, audit.Create, "mediation", m.ID, recordAuditNote(c, map[string]string{"case": c.Number, "agreed": strconv.FormatBool(m.Agreed)}, nil))
 	})
 	return out, err
 }
@@ -488,8 +506,9 @@ func (s *Store) AddAttachment(ctx context.Context, a auth.Actor, caseID int64, f
 		if err := tx.touchCase(ctx, caseID); err != nil {
 			return err
 		}
-		return tx.audit(ctx, a, audit.Create, "attachment", att.ID, recordNote(map[string]string{"case": c.Number, "filename": att.Filename,
-			"type": att.ContentType, "size": strconv.FormatInt(att.Size, 10), "sha256": att.SHA256}))
+		return tx.audit(ctx, a, audit.Create, "attachment", att.ID, recordAuditNote(c, map[string]string{"case": c.Number, "filename": att.Filename,
+			"type": att.ContentType, "size": strconv.FormatInt(att.Size, 10), "sha256": att.SHA256},
+			map[string]string{"size": strconv.FormatInt(att.Size, 10), "sha256": att.SHA256}))
 	})
 	return att, err
 }
@@ -556,8 +575,9 @@ func (s *Store) OpenAttachment(ctx context.Context, a auth.Actor, caseID, attach
 		return cases.Attachment{}, nil, fmt.Errorf("attachment %d: sha256 mismatch", attachmentID)
 	}
 	if err := s.transact(ctx, func(tx *Tx) error {
-		return tx.audit(ctx, a, audit.Export, "attachment", attachmentID, recordNote(map[string]string{"case": c.Number, "filename": att.Filename,
-			"restricted": strconv.FormatBool(c.Restricted)}))
+		return tx.audit(ctx, a, audit.Export, "attachment", attachmentID, recordAuditNote(c, map[string]string{"case": c.Number, "filename": att.Filename,
+			"restricted": strconv.FormatBool(c.Restricted)},
+			map[string]string{"size": strconv.FormatInt(att.Size, 10), "sha256": att.SHA256}))
 	}); err != nil {
 		return cases.Attachment{}, nil, err
 	}
@@ -588,7 +608,8 @@ func (s *Store) DeleteAttachment(ctx context.Context, a auth.Actor, caseID, atta
 		if err := tx.touchCase(ctx, caseID); err != nil {
 			return err
 		}
-		return tx.audit(ctx, a, audit.Delete, "attachment", attachmentID, recordNote(map[string]string{"case": c.Number, "filename": name, "sha256": sum}))
+		return tx.audit(ctx, a, audit.Delete, "attachment", attachmentID, recordAuditNote(c, map[string]string{"case": c.Number, "filename": name, "sha256": sum},
+			map[string]string{"sha256": sum}))
 	})
 }
 

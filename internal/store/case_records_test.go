@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"jinguo/internal/audit"
 	"jinguo/internal/auth"
 	"jinguo/internal/cases"
+	"jinguo/internal/localtime"
 	"jinguo/internal/secret"
 	"jinguo/internal/store"
 	"jinguo/internal/store/storetest"
@@ -420,6 +422,92 @@ func TestArchivedCaseRecordsReadOnly(t *testing.T) {
 		}
 		if _, err := s.AddAttachment(ctx, viewer, newOtherCase(t, s, f), "a.png", pngFile); !apperr.Is(err, apperr.Forbidden) {
 			t.Errorf("viewer uploads: %v, want forbidden", err)
+		}
+	})
+}
+
+// TestAttachmentReferralOrderMediationAudit checks what the audit entries of
+// a case's records say: for a restricted case only ids, sizes, hashes and
+// statuses (the audit log is read by people who need not see the case);
+// for an unrestricted case the details as before.
+func TestAttachmentReferralOrderMediationAudit(t *testing.T) {
+	for _, restricted := range []bool{true, false} {
+		t.Run(map[bool]string{true: "restricted", false: "unrestricted"}[restricted], func(t *testing.T) {
+			testRecordAudit(t, restricted)
+		})
+	}
+}
+
+func testRecordAudit(t *testing.T, restricted bool) {
+	storetest.ForEach(t, storetest.Options{}, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		detail := func(t *testing.T, entity string, action audit.Action, id int64) string {
+			t.Helper()
+			var d string
+			if err := s.DB().QueryRow(`SELECT detail FROM audit_log WHERE entity = $1 AND action = $2 AND entity_id = $3`, entity, string(action), id).Scan(&d); err != nil {
+				t.Fatalf("%s %s %d: %v", entity, action, id, err)
+			}
+			return d
+		}
+		f := newRecordsFixture(t, s, restricted)
+		today := s.Now().In(localtime.Zone).Format("2006-01-02")
+		att, err := s.AddAttachment(ctx, f.handler, f.caseID, "伤情照片ZQX.png", pngFile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := s.OpenAttachment(ctx, f.handler, f.caseID, att.ID); err != nil {
+			t.Fatal(err)
+		}
+		o, err := s.AddOrder(ctx, f.handler, f.caseID, cases.OrderInput{Kind: cases.ProtectionOrder, Issuer: "上城区人民法院", IssuedOn: today, ExpiresOn: "2099-09-01"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ref, err := s.AddReferral(ctx, f.handler, f.caseID, cases.ReferralInput{AgencyType: "police", AgencyName: "清波派出所"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := s.AddMediation(ctx, f.handler, f.caseID, cases.MediationInput{HeldOn: today, Participants: "双方当事人", Agreed: true, Agreement: "协议"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.DeleteAttachment(ctx, f.handler, f.caseID, att.ID); err != nil {
+			t.Fatal(err)
+		}
+		entries := map[string]string{
+			"attachment create": detail(t, "attachment", audit.Create, att.ID),
+			"attachment export": detail(t, "attachment", audit.Export, att.ID),
+			"attachment delete": detail(t, "attachment", audit.Delete, att.ID),
+			"order create":      detail(t, "protection_order", audit.Create, o.ID),
+			"referral create":   detail(t, "referral", audit.Create, ref.ID),
+			"mediation create":  detail(t, "mediation", audit.Create, m.ID),
+		}
+		secrets := map[string][]string{
+			"attachment create": {"伤情照片ZQX", "image/png"},
+			"attachment export": {"伤情照片ZQX"},
+			"attachment delete": {"伤情照片ZQX"},
+			"order create":      {string(cases.ProtectionOrder), "2099-09-01"},
+			"referral create":   {"police"},
+			"mediation create":  {"agreed"},
+		}
+		for what, d := range entries {
+			for _, secret := range secrets[what] {
+				if got := strings.Contains(d, secret); got == restricted {
+					t.Errorf("restricted %v: the %s entry %s: contains %q = %v, want %v", restricted, what, d, secret, got, !restricted)
+				}
+			}
+		}
+		if restricted {
+			for _, what := range []string{"attachment create", "attachment export"} {
+				if d := entries[what]; !strings.Contains(d, att.SHA256) || !strings.Contains(d, strconv.FormatInt(att.Size, 10)) {
+					t.Errorf("the restricted %s entry %s lacks the size or sha256", what, d)
+				}
+			}
+			if d := entries["attachment delete"]; !strings.Contains(d, att.SHA256) {
+				t.Errorf("the restricted attachment delete entry %s lacks the sha256", d)
+			}
+			if d := entries["referral create"]; !strings.Contains(d, string(cases.ReferralSent)) {
+				t.Errorf("the restricted referral entry %s lacks the status", d)
+			}
 		}
 	})
 }

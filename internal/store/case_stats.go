@@ -79,6 +79,7 @@ type CaseStatistics struct {
 	// MedianDays is the median time from registration to closing.
 	MedianDays float64
 
+	// Satisfaction and referrals leave restricted cases out.
 	Satisfaction      []LabelCount
 	SatisfactionTotal int
 
@@ -148,7 +149,8 @@ func (s *Store) scopeCovers(ctx context.Context, sc auth.Scope, org int64) (bool
 // CaseStats computes the statistics of the cases registered in the range
 // within scope: counts by top-level category × the base org's children ×
 // month, the on-time rate, the median handling time, satisfaction and
-// referral outcomes.
+// referral outcomes. Restricted cases are counted everywhere except in the
+// satisfaction and referral figures, which could single one out.
 //
 // It reads along the cases_created index: a month of a city of 200,000
 // cases is a few thousand rows, grouped in SQL. The deadline a closed case
@@ -257,14 +259,17 @@ func (s *Store) CaseStats(ctx context.Context, a auth.Actor, f StatsFilter) (Cas
 
 	// 1. Counts by handling org, category, month and satisfaction. A range
 	// of one month (the default) needs no month per row.
+	// A restricted case counts here but not in the satisfaction figures: a
+	// range of one village and one month could single it out.
 	var ar args
 	month := s.monthExpr("c.created_at")
-	groupBy := "c.handling_org_id, c.category, " + month + ", c.satisfaction"
+	const satisfaction = "CASE WHEN c.restricted THEN '' ELSE c.satisfaction END"
+	groupBy := "c.handling_org_id, c.category, " + month + ", " + satisfaction
 	if len(st.Months) == 1 {
 		month, monthIndex[""] = "''", 0
-		groupBy = "c.handling_org_id, c.category, c.satisfaction"
+		groupBy = "c.handling_org_id, c.category, " + satisfaction
 	}
-	rows, err = s.rdb.QueryContext(ctx, `SELECT c.handling_org_id, c.category, `+month+`, c.satisfaction,
+	rows, err = s.rdb.QueryContext(ctx, `SELECT c.handling_org_id, c.category, `+month+`, `+satisfaction+`,
 		COUNT(*), SUM(CASE WHEN c.state IN `+openStates+` THEN 1 ELSE 0 END)
 		FROM cases c`+where(&ar)+` GROUP BY `+groupBy, ar...)
 	if err != nil {
@@ -353,10 +358,11 @@ func (s *Store) CaseStats(ctx context.Context, a auth.Actor, f StatsFilter) (Cas
 	}
 	st.MedianDays = medianDays(durations)
 
-	// 3. Referrals of the range's cases by agency type and status.
+	// 3. Referrals of the range's unrestricted cases by agency type and
+	// status (a restricted case's referral could be singled out).
 	ar = nil
 	rows, err = s.rdb.QueryContext(ctx, `SELECT r.agency_type, r.status, COUNT(*) FROM referrals r JOIN cases c ON c.id = r.case_id`+where(&ar)+`
-		GROUP BY r.agency_type, r.status`, ar...)
+		AND c.restricted = `+ar.add(false)+` GROUP BY r.agency_type, r.status`, ar...)
 	if err != nil {
 		return st, normalize(err)
 	}

@@ -161,6 +161,70 @@ func TestCaseStats(t *testing.T) {
 	})
 }
 
+// TestCaseStatsRestricted checks that a restricted case counts among the
+// cases and the closed ones but not in the satisfaction and referral
+// figures, which could single it out in a village's month.
+func TestCaseStatsRestricted(t *testing.T) {
+	t0 := time.Date(2024, 3, 4, 2, 0, 0, 0, time.UTC)
+	clock := storetest.NewClock(t0)
+	storetest.ForEach(t, storetest.Options{Now: clock.Now}, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		tr := storetest.BuildTree(t, s)
+		city := storetest.ActorFor(t, s, tr.City, auth.RoleCadre)
+		v1 := storetest.ActorFor(t, s, tr.V1, auth.RoleCadre)
+		var ids []int64
+		for _, category := range []string{"divorce", "child_abuse"} {
+			c, _, err := s.CreateCase(ctx, city, cases.Intake{Channel: cases.Hotline, Category: category, Summary: "测试", OrgID: tr.V1.ID})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.Restricted != (category == "child_abuse") {
+				t.Fatalf("%s case restricted = %v", category, c.Restricted)
+			}
+			ids = append(ids, c.ID)
+		}
+		clock.Set(t0.Add(48 * time.Hour))
+		for i, id := range ids {
+			for _, st := range []struct {
+				a   auth.Actor
+				act cases.Action
+				in  cases.Input
+			}{
+				{v1, cases.Accept, cases.Input{}}, {v1, cases.Take, cases.Input{}}, {v1, cases.Close, cases.Input{Result: "已调解"}},
+				{city, cases.FollowUp, cases.Input{Satisfaction: []cases.Satisfaction{cases.Satisfied, cases.BasicallySatisfied}[i]}},
+			} {
+				if _, err := s.Transition(ctx, st.a, id, st.act, st.in); err != nil {
+					t.Fatalf("%s case %d: %v", st.act, id, err)
+				}
+			}
+			if _, err := s.DB().ExecContext(ctx, `INSERT INTO referrals (case_id, agency_type, status, sent_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $4, $4)`,
+				id, "police", []string{"sent", "received"}[i], t0.UnixMilli()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		from, to, _ := store.StatsMonthRange("2024-03", "2024-03")
+		for _, f := range []store.StatsFilter{{From: from, To: to, OrgID: tr.V1.ID}, {From: from, To: to}} {
+			st, err := s.CaseStats(ctx, city, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st.Total != 2 || st.Closed != 2 || st.WithDeadline != 2 {
+				t.Errorf("org %d: total %d, closed %d, with deadline %d; want the restricted case counted: 2, 2, 2", f.OrgID, st.Total, st.Closed, st.WithDeadline)
+			}
+			sat := map[string]int{}
+			for _, l := range st.Satisfaction {
+				sat[l.Code] = l.Count
+			}
+			if st.SatisfactionTotal != 1 || sat["satisfied"] != 1 || sat["basically_satisfied"] != 0 {
+				t.Errorf("org %d: satisfaction %v (total %d), want the unrestricted case's only", f.OrgID, sat, st.SatisfactionTotal)
+			}
+			if st.ReferralTotal != 1 || len(st.Referrals) != 1 || !slices.Equal(st.Referrals[0].ByStatus, []int{1, 0, 0}) {
+				t.Errorf("org %d: referrals %+v (total %d), want the unrestricted case's only", f.OrgID, st.Referrals, st.ReferralTotal)
+			}
+		}
+	})
+}
+
 const (
 	benchCases = 200_000
 	benchOrgs  = 400

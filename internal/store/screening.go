@@ -19,9 +19,8 @@ import (
 
 // Dispute statuses in a screening report.
 const (
-	DisputeOpen       = "open"       // found, not (yet) a case
-	DisputeConverting = "converting" // claimed by DisputeToCase, its case being created
-	DisputeCase       = "case"       // became a case
+	DisputeOpen = "open" // found, not (yet) a case
+	DisputeCase = "case" // became a case
 )
 
 // Limits on a screening submission.
@@ -32,10 +31,9 @@ const (
 	MaxScreeningNote     = 500 // characters
 )
 
-// convertClaimTTL is how long a dispute stays claimed by a DisputeToCase
-// that never finished (the process died between creating the case and
-// linking it); after it the dispute may be converted again.
-const convertClaimTTL = 10 * time.Minute
+// DisputeWithheld replaces the summary of a dispute whose details the
+// viewer may not see.
+const DisputeWithheld = "（涉及未成年人或受限案件，详情不予显示）"
 
 // ScreeningDispute is one marriage or family dispute found in a monthly
 // screening round (矛盾纠纷排查).
@@ -46,10 +44,63 @@ type ScreeningDispute struct {
 	Category   string // case_category code
 	Summary    string
 	Parties    string // who is involved, free text
-	Status     string // DisputeOpen, DisputeConverting or DisputeCase
+	Status     string // DisputeOpen or DisputeCase
 	CaseID     int64
 	CaseNumber string
 	CreatedAt  time.Time
+	// Hidden is set when the dispute concerns a child or became a
+	// restricted case and the viewer may not see its details: Summary is
+	// DisputeWithheld and Parties empty.
+	Hidden bool
+}
+
+// disputeAccessColumns and disputeAccessJoins read what decides who sees a
+// dispute's details: its reporter, its category's group, and its linked
+// case's restriction, handler and creator. They need screening_disputes d
+// and screening_reports r in the query.
+const (
+	disputeAccessColumns = `COALESCE(r.reported_by, 0), COALESCE(di.parent_code, ''), c.restricted,
+		COALESCE(c.handler_user_id, 0), COALESCE(c.created_by, 0)`
+	disputeAccessJoins = ` LEFT JOIN dict_items di ON di.dict = 'case_category' AND di.code = d.category
+		LEFT JOIN cases c ON c.id = d.case_id`
+)
+
+// disputeAccess is what disputeAccessColumns read.
+type disputeAccess struct {
+	reportedBy     int64
+	parent         string
+	caseRestricted sql.NullBool
+	handler        int64
+	creator        int64
+}
+
+func (x *disputeAccess) dest() []any {
+	return []any{&x.reportedBy, &x.parent, &x.caseRestricted, &x.handler, &x.creator}
+}
+
+// restricted reports whether d's details are limited: it concerns a child
+// (a category in the child group, or the group itself) or its case is
+// restricted.
+func (x disputeAccess) restricted(d ScreeningDispute) bool {
+	return d.Category == cases.ChildParent || x.parent == cases.ChildParent || (x.caseRestricted.Valid && x.caseRestricted.Bool)
+}
+
+// sees reports whether a sees the details of a restricted dispute: the
+// system, its reporter, and the handler or creator of its linked case.
+func (x disputeAccess) sees(a auth.Actor) bool {
+	if a.IsSystem() {
+		return true
+	}
+	return a.UserID != 0 && (a.UserID == x.reportedBy || a.UserID == x.handler || a.UserID == x.creator)
+}
+
+// withhold hides d's summary and parties from a when they are restricted
+// and a may not see them. The status and the case link stay: the case page
+// enforces its own rules.
+func (x disputeAccess) withhold(a auth.Actor, d *ScreeningDispute) {
+	if x.restricted(*d) && !x.sees(a) {
+		d.Summary, d.Parties, d.Hidden = DisputeWithheld, "", true
+	}
 }
 
 // Open reports whether the dispute may still become a case.
@@ -283,8 +334,8 @@ func screeningReports(ctx context.Context, q queryer, a auth.Actor, orgID int64,
 	// The disputes of every listed report, in one query.
 	ar = nil
 	drows, err := q.QueryContext(ctx, `SELECT d.id, d.report_id, d.org_id, d.category, d.summary, d.parties, d.status, COALESCE(d.case_id, 0),
-		COALESCE(c.number, ''), d.created_at
-		FROM screening_disputes d JOIN screening_reports r ON r.id = d.report_id LEFT JOIN cases c ON c.id = d.case_id`+where(&ar)+`
+		COALESCE(c.number, ''), d.created_at, `+disputeAccessColumns+`
+		FROM screening_disputes d JOIN screening_reports r ON r.id = d.report_id`+disputeAccessJoins+where(&ar)+`
 		ORDER BY d.id`, ar...)
 	if err != nil {
 		return nil, normalize(err)
@@ -293,10 +344,13 @@ func screeningReports(ctx context.Context, q queryer, a auth.Actor, orgID int64,
 	for drows.Next() {
 		var d ScreeningDispute
 		var at int64
-		if err := drows.Scan(&d.ID, &d.ReportID, &d.OrgID, &d.Category, &d.Summary, &d.Parties, &d.Status, &d.CaseID, &d.CaseNumber, &at); err != nil {
+		var x disputeAccess
+		if err := drows.Scan(append([]any{&d.ID, &d.ReportID, &d.OrgID, &d.Category, &d.Summary, &d.Parties, &d.Status, &d.CaseID, &d.CaseNumber, &at},
+			x.dest()...)...); err != nil {
 			return nil, normalize(err)
 		}
 		d.CreatedAt = fromMS(at)
+		x.withhold(a, &d)
 		if i, ok := index[d.ReportID]; ok {
 			out[i].Disputes = append(out[i].Disputes, d)
 		}
@@ -307,7 +361,8 @@ func screeningReports(ctx context.Context, q queryer, a auth.Actor, orgID int64,
 var errDisputeNotFound = apperr.New(apperr.NotFound, "纠纷记录不存在或无权访问")
 
 // GetDispute returns a dispute whose reporting org is in scope, with the
-// month of its report.
+// month of its report. A restricted dispute's details are withheld from
+// those who may not see them (see ScreeningDispute.Hidden).
 func (s *Store) GetDispute(ctx context.Context, a auth.Actor, id int64) (ScreeningDispute, string, error) {
 	return disputeByID(ctx, s.rdb, a, id)
 }
@@ -317,87 +372,87 @@ func disputeByID(ctx context.Context, q queryer, a auth.Actor, id int64) (Screen
 	var d ScreeningDispute
 	var month string
 	var at int64
-	err := q.QueryRowContext(ctx, `SELECT d.id, d.report_id, d.org_id, d.category, d.summary, d.parties, d.status, COALESCE(d.case_id, 0), d.created_at, r.month
-		FROM screening_disputes d JOIN screening_reports r ON r.id = d.report_id
+	var x disputeAccess
+	err := q.QueryRowContext(ctx, `SELECT d.id, d.report_id, d.org_id, d.category, d.summary, d.parties, d.status, COALESCE(d.case_id, 0),
+		COALESCE(c.number, ''), d.created_at, r.month, `+disputeAccessColumns+`
+		FROM screening_disputes d JOIN screening_reports r ON r.id = d.report_id`+disputeAccessJoins+`
 		WHERE d.id = `+ar.add(id)+` AND `+scopeFilter(&ar, a.Scope, "d.org_id"), ar...).
-		Scan(&d.ID, &d.ReportID, &d.OrgID, &d.Category, &d.Summary, &d.Parties, &d.Status, &d.CaseID, &at, &month)
+		Scan(append([]any{&d.ID, &d.ReportID, &d.OrgID, &d.Category, &d.Summary, &d.Parties, &d.Status, &d.CaseID, &d.CaseNumber, &at, &month},
+			x.dest()...)...)
 	if err == sql.ErrNoRows {
 		return d, "", errDisputeNotFound
 	}
+	if err != nil {
+		return d, "", normalize(err)
+	}
 	d.CreatedAt = fromMS(at)
-	return d, month, normalize(err)
+	x.withhold(a, &d)
+	return d, month, nil
 }
 
 // DisputeToCase turns an open dispute into a case (channel screening)
 // handled by handlingOrgID, in one step for the user, and links the two. A
 // dispute becomes a case once: a second attempt is a conflict.
 //
-// CreateCase runs its own transaction and has no transaction-level form, so
-// this takes three short ones: claim the dispute (open → converting, which
-// only one caller can win), create the case, link it (converting → case).
-// If the case cannot be created the claim is released. Should the process
-// die between the last two, the claim expires after convertClaimTTL and the
-// dispute can be converted again (at worst a duplicate case, never a lost
-// dispute).
+// It is one transaction: the conditional update from open (which only one
+// caller can win; on PostgreSQL a concurrent one waits for the row and then
+// finds it no longer open), the case, the link and the audit entry commit
+// together or not at all. A restricted dispute (about a child) is converted
+// only by those who may see it: the new case would show its creator the
+// details.
 func (s *Store) DisputeToCase(ctx context.Context, a auth.Actor, disputeID, handlingOrgID int64) (CaseRecord, error) {
-	var d ScreeningDispute
-	var month, orgName string
-	var claimedAt int64
+	var out CaseRecord
 	err := s.transact(ctx, func(tx *Tx) error {
-		var err error
-		if d, month, err = disputeByID(ctx, tx, a, disputeID); err != nil {
-			return err
-		}
-		if err := tx.QueryRowContext(ctx, `SELECT name FROM orgs WHERE id = $1`, d.OrgID).Scan(&orgName); err != nil {
-			return err
-		}
-		claimedAt = ms(tx.now)
-		res, err := tx.ExecContext(ctx, `UPDATE screening_disputes SET status = $1, updated_at = $2
-			WHERE id = $3 AND (status = $4 OR (status = $1 AND updated_at < $5))`,
-			DisputeConverting, claimedAt, disputeID, DisputeOpen, ms(tx.now.Add(-convertClaimTTL)))
+		d, month, err := disputeByID(ctx, tx, a, disputeID)
 		if err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n != 1 {
-			return apperr.New(apperr.Conflict, "该纠纷已经转为案件，不能重复转办")
+		if d.Status != DisputeOpen {
+			return apperr.New(apperr.Conflict, "该纠纷已转为案件")
 		}
-		return nil
-	})
-	if err != nil {
-		return CaseRecord{}, err
-	}
-	desc := fmt.Sprintf("矛盾纠纷排查（%s，%s）发现：%s", month, orgName, d.Summary)
-	if d.Parties != "" {
-		desc += "\n当事人：" + d.Parties
-	}
-	rec, _, err := s.CreateCase(ctx, a, cases.Intake{Channel: cases.Screening, Category: d.Category, Summary: firstRunesOf(d.Summary, cases.MaxSummary),
-		Description: desc, OrgID: handlingOrgID})
-	if err != nil {
-		if rerr := s.releaseDispute(ctx, disputeID, claimedAt); rerr != nil {
-			return CaseRecord{}, fmt.Errorf("release dispute %d after %v: %w", disputeID, err, rerr)
+		if d.Hidden {
+			return apperr.New(apperr.Forbidden, "该纠纷涉及未成年人或受限案件，只能由上报人转为案件")
 		}
-		return CaseRecord{}, err
-	}
-	err = s.transact(ctx, func(tx *Tx) error {
-		if _, err := tx.ExecContext(ctx, `UPDATE screening_disputes SET status = $1, case_id = $2, updated_at = $3 WHERE id = $4`,
-			DisputeCase, rec.ID, ms(tx.now), disputeID); err != nil {
+		var orgName string
+		if err := tx.QueryRowContext(ctx, `SELECT name FROM orgs WHERE id = $1`, d.OrgID).Scan(&orgName); err != nil {
 			return err
 		}
-		return tx.audit(ctx, a, audit.Update, "screening_dispute", disputeID, audit.Note(map[string]string{"case_id": itoa(rec.ID), "number": rec.Number}))
-	})
-	if err != nil {
-		return CaseRecord{}, fmt.Errorf("link dispute %d to case %s: %w", disputeID, rec.Number, err)
-	}
-	return rec, nil
-}
-
-// releaseDispute gives a claimed dispute back when its case was not created.
-func (s *Store) releaseDispute(ctx context.Context, id, claimedAt int64) error {
-	return s.transact(ctx, func(tx *Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE screening_disputes SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4 AND updated_at = $5`,
-			DisputeOpen, ms(tx.now), id, DisputeConverting, claimedAt)
+		res, err := tx.ExecContext(ctx, `UPDATE screening_disputes SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4`,
+			DisputeCase, ms(tx.now), disputeID, DisputeOpen)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n != 1 {
+			return apperr.New(apperr.Conflict, "该纠纷已转为案件")
+		}
+		desc := fmt.Sprintf("矛盾纠纷排查（%s，%s）发现：%s", month, orgName, d.Summary)
+		if d.Parties != "" {
+			desc += "\n当事人：" + d.Parties
+		}
+		id, _, err := tx.createCase(ctx, a, cases.Intake{Channel: cases.Screening, Category: d.Category, Summary: firstRunesOf(d.Summary, cases.MaxSummary),
+			Description: desc, OrgID: handlingOrgID})
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE screening_disputes SET case_id = $1 WHERE id = $2`, id, disputeID); err != nil {
+			return err
+		}
+		r, err := caseByID(ctx, tx, auth.System(), id)
+		if err != nil {
+			return err
+		}
+		if err := tx.audit(ctx, a, audit.Update, "screening_dispute", disputeID, audit.Note(map[string]string{"case_id": itoa(id), "number": r.Number})); err != nil {
+			return err
+		}
+		out, err = s.finish(ctx, tx, a, r, false, true)
 		return err
 	})
+	if err != nil {
+		return CaseRecord{}, err
+	}
+	return out, nil
 }
 
 func firstRunesOf(s string, n int) string {

@@ -2,10 +2,12 @@ package store_test
 
 import (
 	"context"
+	"sync"
 	"testing"
 	"time"
 
 	"jinguo/internal/apperr"
+	"jinguo/internal/audit"
 	"jinguo/internal/auth"
 	"jinguo/internal/cases"
 	"jinguo/internal/store"
@@ -166,20 +168,33 @@ func TestDisputeToCase(t *testing.T) {
 		id := rep.Disputes[0].ID
 
 		// Out of reach: another district's actor, or a handling org out of
-		// scope (the claim is released and the dispute stays open).
+		// scope. The failed conversion writes nothing: the dispute stays
+		// open, no case, no audit entry, no case number used up.
 		if _, err := s.DisputeToCase(ctx, storetest.ActorFor(t, s, tr.D2, auth.RoleCadre), id, tr.D2.ID); !apperr.Is(err, apperr.NotFound) {
 			t.Errorf("D2 converts T1's dispute: %v, want not found", err)
 		}
 		if _, err := s.DisputeToCase(ctx, t1, id, tr.D2.ID); apperr.As(err) == nil || apperr.As(err).Fields["org_id"] == "" {
 			t.Errorf("handling org out of scope: %v, want an org_id error", err)
 		}
-		if d, _, err := s.GetDispute(ctx, t1, id); err != nil || d.Status != store.DisputeOpen {
-			t.Fatalf("after a failed conversion the dispute is %q (%v), want open", d.Status, err)
+		if d, _, err := s.GetDispute(ctx, t1, id); err != nil || d.Status != store.DisputeOpen || d.CaseID != 0 {
+			t.Fatalf("after a failed conversion the dispute is %q, case %d (%v); want open, none", d.Status, d.CaseID, err)
+		}
+		if n, _, err := s.ListCases(ctx, auth.System(), store.CaseFilter{}); err != nil || len(n) != 0 {
+			t.Errorf("after a failed conversion: %d cases (%v), want none", len(n), err)
+		}
+		if e, _, err := s.ListAudit(ctx, auth.System(), audit.Filter{Entity: "screening_dispute"}); err != nil || len(e) != 0 {
+			t.Errorf("after a failed conversion: %d audit entries on the dispute (%v), want none", len(e), err)
 		}
 
 		c, err := s.DisputeToCase(ctx, t1, id, tr.V1.ID)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if c.Number != "WQ2024-000001" {
+			t.Errorf("case number %s, want WQ2024-000001 (the failed attempt used none)", c.Number)
+		}
+		if e, _, err := s.ListAudit(ctx, auth.System(), audit.Filter{Entity: "screening_dispute", EntityID: id}); err != nil || len(e) != 1 {
+			t.Errorf("after the conversion: %d audit entries on the dispute (%v), want 1", len(e), err)
 		}
 		if c.Channel != cases.Screening || c.Category != "divorce" || c.HandlingOrgID != tr.V1.ID || c.State != cases.Registered || c.Summary != "夫妻因分居长期争吵" {
 			t.Errorf("case = %+v", c.Case)
@@ -199,5 +214,166 @@ func TestDisputeToCase(t *testing.T) {
 		if err != nil || len(n) != 1 {
 			t.Errorf("screening cases = %d (%v), want 1", len(n), err)
 		}
+	})
+}
+
+// TestDisputeToCaseOnce converts one dispute from several goroutines at
+// once: exactly one case, the others a conflict.
+func TestDisputeToCaseOnce(t *testing.T) {
+	clock := storetest.NewClock(time.Date(2024, 3, 15, 2, 0, 0, 0, time.UTC))
+	storetest.ForEach(t, storetest.Options{Now: clock.Now}, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		tr := storetest.BuildTree(t, s)
+		t1 := storetest.ActorFor(t, s, tr.T1, auth.RoleCadre)
+		rep, err := s.ReportScreening(ctx, t1, tr.V1.ID, "2024-03", false, "", []store.ScreeningDispute{{Category: "divorce", Summary: "夫妻争吵"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		id := rep.Disputes[0].ID
+		const n = 6
+		errs := make([]error, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, errs[i] = s.DisputeToCase(ctx, t1, id, tr.T1.ID)
+			}()
+		}
+		wg.Wait()
+		ok := 0
+		for _, err := range errs {
+			switch {
+			case err == nil:
+				ok++
+			case !apperr.Is(err, apperr.Conflict):
+				t.Errorf("concurrent conversion: %v, want success or conflict", err)
+			}
+		}
+		if ok != 1 {
+			t.Errorf("%d conversions succeeded, want 1", ok)
+		}
+		list, _, err := s.ListCases(ctx, auth.System(), store.CaseFilter{Channel: cases.Screening})
+		if err != nil || len(list) != 1 {
+			t.Fatalf("screening cases = %d (%v), want 1", len(list), err)
+		}
+		d, _, err := s.GetDispute(ctx, t1, id)
+		if err != nil || d.Status != store.DisputeCase || d.CaseID != list[0].ID {
+			t.Errorf("dispute %q linked to %d (%v), want case %d", d.Status, d.CaseID, err, list[0].ID)
+		}
+	})
+}
+
+// TestScreeningRestrictedDisputes checks who sees the details of a dispute
+// about a child, or one whose case is restricted: the reporter, the
+// linked case's handler or creator and the system; not another cadre in
+// scope, who sees the status and the case number only.
+func TestScreeningRestrictedDisputes(t *testing.T) {
+	clock := storetest.NewClock(time.Date(2024, 3, 15, 2, 0, 0, 0, time.UTC))
+	storetest.ForEach(t, storetest.Options{Now: clock.Now}, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		tr := storetest.BuildTree(t, s)
+		_, reporter := storetest.SignIn(t, s, storetest.NewUser(t, s, tr.V1, "scr-reporter", auth.RoleCadre))
+		_, cadre := storetest.SignIn(t, s, storetest.NewUser(t, s, tr.T1, "scr-cadre", auth.RoleCadre))
+		_, converter := storetest.SignIn(t, s, storetest.NewUser(t, s, tr.T1, "scr-converter", auth.RoleCadre))
+		anon := storetest.ActorFor(t, s, tr.T1, auth.RoleCadre) // no account: UserID 0
+		const month = "2024-03"
+		const secret, group, plain, toRestrict = "小明被继父殴打", "儿童失学", "夫妻争吵", "邻里纠纷涉家暴"
+		if _, err := s.ReportScreening(ctx, reporter, tr.V1.ID, month, false, "", []store.ScreeningDispute{
+			{Category: "child_abuse", Summary: secret, Parties: "小明、继父张某"},
+			{Category: "child", Summary: group, Parties: "李某之子"},
+			{Category: "divorce", Summary: plain, Parties: "王某、李某"},
+			{Category: "divorce", Summary: toRestrict, Parties: "赵某"},
+		}); err != nil {
+			t.Fatal(err)
+		}
+		// disputes lists the month's disputes of V1 as a sees them, by summary
+		// as reported.
+		ids := map[string]int64{}
+		sys, err := s.ListScreening(ctx, auth.System(), tr.V1.ID, month)
+		if err != nil || len(sys) != 1 || len(sys[0].Disputes) != 4 {
+			t.Fatalf("system list: %+v (%v)", sys, err)
+		}
+		for _, d := range sys[0].Disputes {
+			if d.Hidden {
+				t.Errorf("the system does not see %q", d.Summary)
+			}
+			ids[d.Summary] = d.ID
+		}
+		check := func(who string, a auth.Actor, summary string, hidden bool) {
+			t.Helper()
+			reps, err := s.ListScreening(ctx, a, tr.V1.ID, month)
+			if err != nil || len(reps) != 1 {
+				t.Fatalf("%s lists: %d reports (%v)", who, len(reps), err)
+			}
+			var d store.ScreeningDispute
+			for _, x := range reps[0].Disputes {
+				if x.ID == ids[summary] {
+					d = x
+				}
+			}
+			one, _, err := s.GetDispute(ctx, a, ids[summary])
+			if err != nil {
+				t.Fatalf("%s gets %q: %v", who, summary, err)
+			}
+			for _, got := range []store.ScreeningDispute{d, one} {
+				switch {
+				case got.ID == 0:
+					t.Errorf("%s: %q not listed", who, summary)
+				case hidden && (!got.Hidden || got.Summary != store.DisputeWithheld || got.Parties != ""):
+					t.Errorf("%s sees %q: summary %q, parties %q; want withheld", who, summary, got.Summary, got.Parties)
+				case !hidden && (got.Hidden || got.Summary != summary || got.Parties == ""):
+					t.Errorf("%s: %q shown as %q, parties %q; want the details", who, summary, got.Summary, got.Parties)
+				}
+			}
+		}
+		for _, sum := range []string{secret, group} {
+			check("reporter", reporter, sum, false)
+			check("township cadre", cadre, sum, true)
+			check("township actor without account", anon, sum, true)
+		}
+		check("township cadre", cadre, plain, false)
+
+		// Who cannot see a dispute cannot convert it (the case would show
+		// its creator the details); its reporter can.
+		if _, err := s.DisputeToCase(ctx, cadre, ids[secret], tr.T1.ID); !apperr.Is(err, apperr.Forbidden) {
+			t.Errorf("township cadre converts a hidden dispute: %v, want forbidden", err)
+		}
+		if d, _, _ := s.GetDispute(ctx, auth.System(), ids[secret]); d.Status != store.DisputeOpen {
+			t.Errorf("after a refused conversion the dispute is %q, want open", d.Status)
+		}
+		c, err := s.DisputeToCase(ctx, reporter, ids[secret], tr.V1.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !c.Restricted || c.Hidden {
+			t.Errorf("case of a child dispute: restricted %v, hidden from its creator %v; want restricted, shown", c.Restricted, c.Hidden)
+		}
+		check("reporter", reporter, secret, false)
+		check("township cadre", cadre, secret, true)
+		reps, err := s.ListScreening(ctx, cadre, tr.V1.ID, month)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range reps[0].Disputes {
+			if d.ID == ids[secret] && (d.Status != store.DisputeCase || d.CaseID != c.ID || d.CaseNumber != c.Number) {
+				t.Errorf("hidden converted dispute: status %q, case %d %q; want case %d %s", d.Status, d.CaseID, d.CaseNumber, c.ID, c.Number)
+			}
+		}
+
+		// An ordinary dispute whose case becomes restricted: hidden from
+		// the township cadre, shown to the reporter and the case's creator.
+		rc, err := s.DisputeToCase(ctx, converter, ids[toRestrict], tr.T1.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		check("township cadre", cadre, toRestrict, false)
+		if _, err := s.DB().ExecContext(ctx, `UPDATE cases SET restricted = $1 WHERE id = $2`, true, rc.ID); err != nil {
+			t.Fatal(err)
+		}
+		check("township cadre", cadre, toRestrict, true)
+		check("case creator", converter, toRestrict, false)
+		check("reporter", reporter, toRestrict, false)
+		check("township cadre", cadre, plain, false)
 	})
 }

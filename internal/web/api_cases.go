@@ -1,6 +1,8 @@
 package web
 
 import (
+	"bytes"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -23,6 +25,10 @@ func (s *Server) apiCaseRoutes(mux *http.ServeMux) {
 	// /cases/overdue here whatever the registration order.
 	s.api(mux, "GET /api/v1/cases/overdue", auth.CasesRead, false, s.apiOverdueCases)
 	s.api(mux, "GET /api/v1/cases/{id}", auth.CasesRead, false, s.apiGetCase)
+	// Opening a restricted case writes an audit entry and a timeline event,
+	// so it is a POST: a GET must not change state, or a cross-site link or
+	// a prefetcher could open a case in the supervisor's name.
+	s.api(mux, "POST /api/v1/cases/{id}/open", auth.CasesSupervise, false, s.apiOpenCase)
 	s.api(mux, "POST /api/v1/cases/{id}/transitions", auth.CasesHandle, false, s.apiCaseTransition)
 }
 
@@ -317,13 +323,48 @@ func (s *Server) apiGetCase(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	open := false
-	if v := r.URL.Query().Get("open"); v != "" {
-		if open, err = strconv.ParseBool(v); err != nil {
-			s.fail(w, r, &apperr.Error{Kind: apperr.BadRequest, Message: "open 应为 true 或 false", Fields: map[string]string{"open": "应为 true 或 false"}})
-			return
-		}
+	if r.URL.Query().Has("open") {
+		s.fail(w, r, &apperr.Error{Kind: apperr.BadRequest, Message: "打开受限案件请使用 POST /api/v1/cases/{id}/open",
+			Fields: map[string]string{"open": "不再支持：请使用 POST /api/v1/cases/{id}/open"}})
+		return
 	}
+	s.writeCaseDetail(w, r, id, false)
+}
+
+// apiOpenCase opens a restricted case on purpose: for a supervisor at or
+// above the handling org the opening is audited and written on the
+// timeline, and the answer carries the details. Anyone else gets the case
+// as GET shows it. The body may be empty or an empty JSON object.
+func (s *Server) apiOpenCase(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := decodeOptionalEmptyJSON(w, r); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.writeCaseDetail(w, r, id, true)
+}
+
+// decodeOptionalEmptyJSON accepts an empty body or an empty JSON object.
+func decodeOptionalEmptyJSON(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, maxJSONBytes)
+	data, err := io.ReadAll(r.Body)
+	if err != nil {
+		return err
+	}
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil
+	}
+	r.Body = io.NopCloser(bytes.NewReader(data))
+	return decodeJSON(w, r, &struct{}{})
+}
+
+// writeCaseDetail answers one case with its timeline; open opens a
+// restricted case on purpose (see store.GetCase).
+func (s *Server) writeCaseDetail(w http.ResponseWriter, r *http.Request, id int64, open bool) {
 	a := actorFrom(r)
 	c, err := s.store.GetCase(r.Context(), a, id, open)
 	if err != nil {

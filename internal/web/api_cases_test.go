@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -533,10 +534,13 @@ func TestAPICasePeerDistrict(t *testing.T) {
 	d2, _ := ts.signIn(t, ts.tree.D2, "admin_d2", auth.RoleOrgAdmin)
 	t2, _ := ts.signIn(t, ts.tree.Prefix13, "cadre_p13", auth.RoleCadre)
 	c := ts.create(t, op, apiCaseBody(ts.tree.T1, "divorce", "离婚财产纠纷"))
-	for _, path := range []string{fmt.Sprintf("/api/v1/cases/%d", c.ID), fmt.Sprintf("/api/v1/cases/%d?open=true", c.ID)} {
+	for _, req := range []struct{ method, path string }{
+		{http.MethodGet, fmt.Sprintf("/api/v1/cases/%d", c.ID)},
+		{http.MethodPost, fmt.Sprintf("/api/v1/cases/%d/open", c.ID)},
+	} {
 		var e apiCaseError
-		if code := ts.call(t, d2, http.MethodGet, path, nil, &e); code != http.StatusNotFound || e.Error.Code != "not_found" {
-			t.Errorf("peer district GET %s: status %d code %q, want 404 not_found", path, code, e.Error.Code)
+		if code := ts.call(t, d2, req.method, req.path, nil, &e); code != http.StatusNotFound || e.Error.Code != "not_found" {
+			t.Errorf("peer district %s %s: status %d code %q, want 404 not_found", req.method, req.path, code, e.Error.Code)
 		}
 	}
 	if got := ts.list(t, d2, ""); len(got) != 0 {
@@ -648,21 +652,51 @@ func TestAPICaseOpenAudited(t *testing.T) {
 		return list
 	}
 
-	// A same-org colleague asking to open gets nothing more, and no audit.
+	// Reading never opens: GET refuses the old open parameter, whatever its
+	// value, and points to the POST route; nothing is written.
+	for _, q := range []string{"open=true", "open=1", "open=false", "open=maybe"} {
+		var e apiCaseError
+		code := ts.call(t, d1, http.MethodGet, fmt.Sprintf("/api/v1/cases/%d?%s", c.ID, q), nil, &e)
+		if code != http.StatusBadRequest || !strings.Contains(e.Error.Fields["open"], "POST /api/v1/cases/{id}/open") {
+			t.Errorf("GET ?%s: status %d fields %v, want 400 with open pointing to the POST route", q, code, e.Error.Fields)
+		}
+	}
+	if n := len(reveals()); n != 0 {
+		t.Errorf("%d reveal entries after GETs with open, want 0", n)
+	}
+	var sup apiCaseView
+	ts.call(t, d1, http.MethodGet, fmt.Sprintf("/api/v1/cases/%d", c.ID), nil, &sup)
+	if !sup.Hidden || sup.Opened || !sup.CanOpen {
+		t.Errorf("supervisor after GETs with open: hidden %v opened %v can_open %v, want still hidden and can open", sup.Hidden, sup.Opened, sup.CanOpen)
+	}
+
+	// A same-org colleague (no cases:supervise) may not open, and nothing is
+	// written.
+	openPath := fmt.Sprintf("/api/v1/cases/%d/open", c.ID)
 	var v apiCaseView
-	ts.call(t, colleague, http.MethodGet, fmt.Sprintf("/api/v1/cases/%d?open=true", c.ID), nil, &v)
-	if !v.Hidden || v.Opened || v.Description != nil {
-		t.Errorf("colleague open=true: hidden %v opened %v, want still hidden", v.Hidden, v.Opened)
+	if code := ts.call(t, colleague, http.MethodPost, openPath, nil, &v); code != http.StatusForbidden {
+		t.Errorf("colleague POST open: status %d, want 403", code)
 	}
 	if n := len(reveals()); n != 0 {
 		t.Errorf("%d reveal entries after the colleague's request, want 0", n)
 	}
+	// A body other than empty or {} is refused, and nothing is written.
+	if code := ts.call(t, d1, http.MethodPost, openPath, map[string]any{"open": true}, nil); code != http.StatusBadRequest {
+		t.Errorf("POST open with an unknown field: status %d, want 400", code)
+	}
+	if n := len(reveals()); n != 0 {
+		t.Errorf("%d reveal entries after a refused body, want 0", n)
+	}
 
-	if code := ts.call(t, d1, http.MethodGet, fmt.Sprintf("/api/v1/cases/%d?open=true", c.ID), nil, &v); code != http.StatusOK {
+	// The supervisor opens it on purpose with an empty body.
+	if code := ts.call(t, d1, http.MethodPost, openPath, nil, &v); code != http.StatusOK {
 		t.Fatalf("supervisor open: status %d", code)
 	}
-	if v.Hidden || !v.Opened || v.Description == nil || *v.Description != "邻居反映孩子常被打。" || v.Summary == nil {
+	if v.Hidden || !v.Opened || v.CanOpen || v.Description == nil || *v.Description != "邻居反映孩子常被打。" || v.Summary == nil {
 		t.Errorf("supervisor open: hidden %v opened %v description %v, want the details", v.Hidden, v.Opened, v.Description)
+	}
+	if len(v.Timeline) == 0 {
+		t.Fatalf("supervisor open: no timeline")
 	}
 	if last := v.Timeline[len(v.Timeline)-1]; last.Action != "open_restricted" || last.Username != "admin_d1" {
 		t.Errorf("last timeline event %+v, want open_restricted by admin_d1", last)
@@ -671,8 +705,31 @@ func TestAPICaseOpenAudited(t *testing.T) {
 	if len(entries) != 1 || entries[0].Username != "admin_d1" {
 		t.Errorf("reveal audit entries %+v, want one by admin_d1", entries)
 	}
-	if code := ts.call(t, d1, http.MethodGet, fmt.Sprintf("/api/v1/cases/%d?open=maybe", c.ID), nil, nil); code != http.StatusBadRequest {
-		t.Errorf("open=maybe: status %d, want 400", code)
+	// The opening holds: a plain GET shows the details without another
+	// entry.
+	var again apiCaseView
+	ts.call(t, d1, http.MethodGet, fmt.Sprintf("/api/v1/cases/%d", c.ID), nil, &again)
+	if again.Hidden || !again.Opened || again.Description == nil {
+		t.Errorf("supervisor GET after opening: hidden %v opened %v, want the details", again.Hidden, again.Opened)
+	}
+	if n := len(reveals()); n != 1 {
+		t.Errorf("%d reveal entries after reading again, want 1", n)
+	}
+	// An empty JSON object is a body too; opening again is audited again.
+	if code := ts.call(t, d1, http.MethodPost, openPath, map[string]any{}, &v); code != http.StatusOK || v.Hidden || !v.Opened {
+		t.Errorf("supervisor open with {}: status %d hidden %v opened %v, want 200 with the details", code, v.Hidden, v.Opened)
+	}
+	if n := len(reveals()); n != 2 {
+		t.Errorf("%d reveal entries after the second opening, want 2", n)
+	}
+
+	// The operator who registered it sees it anyway: nothing to open, and
+	// nothing written (cadres have no cases:supervise, so she is refused).
+	if code := ts.call(t, op, http.MethodPost, openPath, nil, nil); code != http.StatusForbidden {
+		t.Errorf("operator POST open: status %d, want 403", code)
+	}
+	if code := ts.call(t, d1, http.MethodPost, "/api/v1/cases/999999/open", nil, nil); code != http.StatusNotFound {
+		t.Errorf("open an unknown case: status %d, want 404", code)
 	}
 }
 
@@ -697,7 +754,7 @@ func TestAPICaseRoutesDocumented(t *testing.T) {
 			t.Errorf("%s %s: x-permission %q, want %q", r.Method, r.Path, perm, r.Perm)
 		}
 	}
-	if n != 5 {
-		t.Errorf("%d case routes registered, want 5", n)
+	if n != 6 {
+		t.Errorf("%d case routes registered, want 6", n)
 	}
 }

@@ -70,9 +70,10 @@ func caseExportFilter(q url.Values) (store.CaseFilter, error) {
 
 // caseExportXLSX sends the filtered case list within scope as an Excel
 // workbook, masked: no descriptions, parties, phones or addresses, and no
-// summary of a restricted case (an exported file leaves the platform's
-// access control, so even a handler's own restricted cases go out as
-// "受限案件"). Up to maxExportRows rows; the export is audited.
+// summary or risk level of a restricted case (an exported file leaves the
+// platform's access control, so even a handler's own restricted cases go
+// out as "受限案件" with the risk level empty). Up to maxExportRows rows;
+// the export is audited.
 func (s *Server) caseExportXLSX(w http.ResponseWriter, r *http.Request) {
 	a := actorFrom(r)
 	ctx := r.Context()
@@ -166,9 +167,11 @@ func (s *Server) caseExportXLSX(w http.ResponseWriter, r *http.Request) {
 }
 
 func caseExportRow(c store.CaseRecord, cats caseCategories, now time.Time) []any {
-	summary := c.Summary
+	// A restricted case goes out with neither its summary nor its risk
+	// level: the row says only "受限案件".
+	summary, risk := c.Summary, c.RiskLevel.Label()
 	if c.Restricted || c.Hidden {
-		summary = caseRestrictedLabel
+		summary, risk = caseRestrictedLabel, ""
 	}
 	overdue := ""
 	if c.Overdue(now) {
@@ -176,7 +179,7 @@ func caseExportRow(c store.CaseRecord, cats caseCategories, now time.Time) []any
 	}
 	return []any{
 		c.Number, localtime.Format(c.CreatedAt), c.Channel.Label(), cats.Name(c.Category), summary,
-		c.State.Label(), c.Urgency.Label(), c.RiskLevel.Label(), c.HandlingOrgName,
+		c.State.Label(), c.Urgency.Label(), risk, c.HandlingOrgName,
 		localtime.Format(c.DueAt), overdue, localtime.Format(c.ClosedAt), c.Satisfaction.Label(),
 	}
 }

@@ -280,9 +280,11 @@ func (s *Server) screeningReportPage(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, "screening_report", v)
 }
 
+// scrHasOpen reports whether rep has a dispute the viewer may turn into a
+// case: open, and not withheld from her.
 func scrHasOpen(rep store.ScreeningReport) bool {
 	for _, d := range rep.Disputes {
-		if d.Open() {
+		if d.Open() && !d.Hidden {
 			return true
 		}
 	}

@@ -198,6 +198,51 @@ func TestScrScreeningPages(t *testing.T) {
 	}
 }
 
+// TestScrRestrictedDispute checks that the report page withholds a child
+// dispute's details from a township cadre, with no button to convert it,
+// and shows them to the village cadre who reported it.
+func TestScrRestrictedDispute(t *testing.T) {
+	e := scrSetup(t)
+	tr := e.tree
+	township := e.scrSignIn(t, tr.T1, "scr-rtownship", auth.RoleCadre)
+	village := e.scrSignIn(t, tr.V1, "scr-rvillage", auth.RoleCadre)
+	month := store.MonthOf(e.st.Now())
+	form := url.Values{"org_id": {scrItoa(tr.V1.ID)}, "month": {month},
+		"dispute_category_1": {"child_abuse"}, "dispute_summary_1": {"小明被继父殴打"}, "dispute_parties_1": {"继父张某"}}
+	if code, _, _ := e.scrPage(t, village, http.MethodPost, "/screening", form); code != http.StatusSeeOther {
+		t.Fatalf("POST /screening: %d", code)
+	}
+	page := "/screening/" + scrItoa(tr.V1.ID) + "/" + month
+	code, _, body := e.scrPage(t, township, http.MethodGet, page, nil)
+	if code != http.StatusOK {
+		t.Fatalf("township report page: %d", code)
+	}
+	for _, secret := range []string{"小明", "继父张某"} {
+		if strings.Contains(string(body), secret) {
+			t.Errorf("township page shows %q", secret)
+		}
+	}
+	if !strings.Contains(string(body), store.DisputeWithheld) || strings.Contains(string(body), "/screening/disputes/") {
+		t.Error("township page: want the withheld notice and no 转为案件 form")
+	}
+	code, _, body = e.scrPage(t, village, http.MethodGet, page, nil)
+	if code != http.StatusOK || !strings.Contains(string(body), "小明被继父殴打") || !strings.Contains(string(body), "继父张某") || !strings.Contains(string(body), "/screening/disputes/") {
+		t.Errorf("reporter's page: %d, want the details and the 转为案件 form", code)
+	}
+	// Converting it by hand is refused too, and writes nothing.
+	reps, err := e.st.ListScreening(context.Background(), auth.System(), tr.V1.ID, month)
+	if err != nil || len(reps) != 1 || len(reps[0].Disputes) != 1 {
+		t.Fatalf("reports = %+v (%v)", reps, err)
+	}
+	path := "/screening/disputes/" + scrItoa(reps[0].Disputes[0].ID) + "/case"
+	if code, h, _ := e.scrPage(t, township, http.MethodPost, path, url.Values{"org_id": {scrItoa(tr.T1.ID)}}); code != http.StatusSeeOther || h.Get("Location") != page {
+		t.Errorf("township converts: %d to %q, want back to the report", code, h.Get("Location"))
+	}
+	if list, _, err := e.st.ListCases(context.Background(), auth.System(), store.CaseFilter{}); err != nil || len(list) != 0 {
+		t.Errorf("cases = %d (%v), want none", len(list), err)
+	}
+}
+
 // scrCases registers a few cases at the city: one ordinary with a
 // description, one high-risk (restricted).
 func scrCases(t *testing.T, e *scrEnv) {
