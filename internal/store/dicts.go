@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 
 	"jinguo/internal/apperr"
 	"jinguo/internal/audit"
@@ -36,6 +38,7 @@ var (
 // EnsureDictionaries inserts the built-in dictionaries and items that are
 // missing. It never overwrites an admin's edits, so it runs at every start.
 func (s *Store) EnsureDictionaries(ctx context.Context) error {
+	defer s.dicts.clear()
 	return s.transact(ctx, func(tx *Tx) error {
 		for _, d := range dicts.Seeds() {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO dictionaries (name, label, built_in) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
@@ -101,7 +104,13 @@ func (s *Store) ListDictionaries(ctx context.Context) ([]dicts.Dictionary, error
 
 // Dictionary returns the dictionary name with all its items, enabled or
 // not, ordered by sort then code.
+// Every list page shows dictionary names, so reads are cached for a short
+// while: an edit shows at once on this server (the write clears the cache)
+// and within dictTTL on the others.
 func (s *Store) Dictionary(ctx context.Context, name string) (dicts.Dictionary, error) {
+	if d, ok := s.dicts.get(name, s.now()); ok {
+		return d, nil
+	}
 	d, err := dictionaryByName(ctx, s.rdb, name)
 	if err != nil {
 		return d, err
@@ -110,7 +119,50 @@ func (s *Store) Dictionary(ctx context.Context, name string) (dicts.Dictionary, 
 		return d, err
 	}
 	d.ItemCount = len(d.Items)
+	s.dicts.put(name, d, s.now())
 	return d, nil
+}
+
+// dictTTL is how long another server's dictionary edit may take to show.
+const dictTTL = 30 * time.Second
+
+// dictCache holds recently read dictionaries. Callers get copies.
+type dictCache struct {
+	mu sync.Mutex
+	m  map[string]cachedDict
+}
+
+type cachedDict struct {
+	d  dicts.Dictionary
+	at time.Time
+}
+
+func (c *dictCache) get(name string, now time.Time) (dicts.Dictionary, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.m[name]
+	if !ok || now.Sub(e.at) > dictTTL || now.Before(e.at) {
+		return dicts.Dictionary{}, false
+	}
+	d := e.d
+	d.Items = slices.Clone(e.d.Items)
+	return d, true
+}
+
+func (c *dictCache) put(name string, d dicts.Dictionary, now time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil {
+		c.m = map[string]cachedDict{}
+	}
+	d.Items = slices.Clone(d.Items)
+	c.m[name] = cachedDict{d: d, at: now}
+}
+
+func (c *dictCache) clear() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.m = nil
 }
 
 // EnabledCodes returns code → name for the enabled items of dictionary
@@ -138,6 +190,7 @@ func (s *Store) EnabledCodes(ctx context.Context, name string) (map[string]strin
 // SaveDictItem creates the item (dict, in.Code) or, when it exists,
 // updates its name, parent, order and whether it is enabled.
 func (s *Store) SaveDictItem(ctx context.Context, a auth.Actor, dict string, in dicts.ItemInput) (dicts.Item, error) {
+	defer s.dicts.clear()
 	in = in.Normalized()
 	var saved dicts.Item
 	err := s.transact(ctx, func(tx *Tx) error {
@@ -199,6 +252,7 @@ func (s *Store) SaveDictItem(ctx context.Context, a auth.Actor, dict string, in 
 // DeleteDictItem deletes an item that nothing uses. Built-in items and
 // items in use are refused: they can be disabled instead.
 func (s *Store) DeleteDictItem(ctx context.Context, a auth.Actor, dict, code string) error {
+	defer s.dicts.clear()
 	return s.transact(ctx, func(tx *Tx) error {
 		if _, err := dictionaryByName(ctx, tx, dict); err != nil {
 			return err

@@ -56,6 +56,8 @@ type Store struct {
 	wcache *stmtCache
 	box    *secret.Box
 	now    func() time.Time
+	// dicts caches dictionary reads (shared by WithClock copies).
+	dicts *dictCache
 }
 
 // Open opens (and migrates) the database described by cfg.
@@ -63,7 +65,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if cfg.Box == nil {
 		return nil, errors.New("store: no secret box")
 	}
-	s := &Store{box: cfg.Box, now: cfg.Now}
+	s := &Store{box: cfg.Box, now: cfg.Now, dicts: &dictCache{}}
 	if s.now == nil {
 		s.now = time.Now
 	}

@@ -485,3 +485,17 @@ func TestPeoplePagesEditConsentFamily(t *testing.T) {
 		}
 	}
 }
+
+func TestPeopleRowsHTMLEscapes(t *testing.T) {
+	evil := `<script>alert("x")</script>&'`
+	got := string(peopleRowsHTML([]personListRow{{ID: 7, Name: evil, SexLabel: evil, IDMasked: evil, PhoneMasked: evil, OrgName: evil, Age: 30, TagLabels: []string{evil}}}))
+	if strings.Contains(got, "<script>") || strings.Contains(got, `"x"`) {
+		t.Fatalf("rows carry unescaped markup: %s", got)
+	}
+	if n := strings.Count(got, "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;&amp;&#39;"); n != 6 {
+		t.Errorf("escaped value appears %d times, want 6 (every text cell and the tag): %s", n, got)
+	}
+	if !strings.Contains(got, `<a href="/people/7">`) {
+		t.Errorf("row lacks the link to the person: %s", got)
+	}
+}
