@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"jinguo/internal/apperr"
@@ -108,7 +107,8 @@ func (s *Store) ListDictionaries(ctx context.Context) ([]dicts.Dictionary, error
 // while: an edit shows at once on this server (the write clears the cache)
 // and within dictTTL on the others.
 func (s *Store) Dictionary(ctx context.Context, name string) (dicts.Dictionary, error) {
-	if d, ok := s.dicts.get(name, s.now()); ok {
+	if d, ok := s.dicts.get(name, s.now(), dictTTL); ok {
+		d.Items = slices.Clone(d.Items)
 		return d, nil
 	}
 	d, err := dictionaryByName(ctx, s.rdb, name)
@@ -120,50 +120,12 @@ func (s *Store) Dictionary(ctx context.Context, name string) (dicts.Dictionary, 
 	}
 	d.ItemCount = len(d.Items)
 	s.dicts.put(name, d, s.now())
+	d.Items = slices.Clone(d.Items)
 	return d, nil
 }
 
 // dictTTL is how long another server's dictionary edit may take to show.
 const dictTTL = 30 * time.Second
-
-// dictCache holds recently read dictionaries. Callers get copies.
-type dictCache struct {
-	mu sync.Mutex
-	m  map[string]cachedDict
-}
-
-type cachedDict struct {
-	d  dicts.Dictionary
-	at time.Time
-}
-
-func (c *dictCache) get(name string, now time.Time) (dicts.Dictionary, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e, ok := c.m[name]
-	if !ok || now.Sub(e.at) > dictTTL || now.Before(e.at) {
-		return dicts.Dictionary{}, false
-	}
-	d := e.d
-	d.Items = slices.Clone(e.d.Items)
-	return d, true
-}
-
-func (c *dictCache) put(name string, d dicts.Dictionary, now time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.m == nil {
-		c.m = map[string]cachedDict{}
-	}
-	d.Items = slices.Clone(d.Items)
-	c.m[name] = cachedDict{d: d, at: now}
-}
-
-func (c *dictCache) clear() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.m = nil
-}
 
 // EnabledCodes returns code → name for the enabled items of dictionary
 // name, for form options and import lookups.

@@ -3,7 +3,10 @@ package store
 import (
 	"context"
 	"database/sql"
+	"fmt"
+	"slices"
 	"strings"
+	"time"
 
 	"jinguo/internal/apperr"
 	"jinguo/internal/audit"
@@ -56,6 +59,7 @@ func (s *Store) GetOrg(ctx context.Context, a auth.Actor, id int64) (orgs.Org, e
 // CreateOrg creates an org under in.ParentID (which must be in scope), or
 // the root when the tree is empty and in.ParentID is 0.
 func (s *Store) CreateOrg(ctx context.Context, a auth.Actor, in orgs.Input) (orgs.Org, error) {
+	defer s.orgLists.clear()
 	in = in.Normalized()
 	var created orgs.Org
 	err := s.transact(ctx, func(tx *Tx) error {
@@ -120,6 +124,7 @@ func (s *Store) CreateOrg(ctx context.Context, a auth.Actor, in orgs.Input) (org
 // UpdateOrg changes an org's name, code and contact details (not its parent
 // or kind: moving is MoveOrg).
 func (s *Store) UpdateOrg(ctx context.Context, a auth.Actor, id int64, in orgs.Input) (orgs.Org, error) {
+	defer s.orgLists.clear()
 	in = in.Normalized()
 	var updated orgs.Org
 	err := s.transact(ctx, func(tx *Tx) error {
@@ -178,6 +183,7 @@ func (s *Store) UpdateOrg(ctx context.Context, a auth.Actor, id int64, in orgs.I
 // MoveOrg moves an org, with its whole subtree, under newParent. Both must
 // be in the actor's scope.
 func (s *Store) MoveOrg(ctx context.Context, a auth.Actor, id, newParentID int64) (orgs.Org, error) {
+	defer s.orgLists.clear()
 	var moved orgs.Org
 	err := s.transact(ctx, func(tx *Tx) error {
 		o, err := orgByID(ctx, tx, a, id)
@@ -233,6 +239,7 @@ func (s *Store) MoveOrg(ctx context.Context, a auth.Actor, id, newParentID int64
 // SetOrgStatus closes an org (history kept, no new work) or reopens it.
 // Closing requires every org below it to be closed first.
 func (s *Store) SetOrgStatus(ctx context.Context, a auth.Actor, id int64, status orgs.Status) (orgs.Org, error) {
+	defer s.orgLists.clear()
 	var out orgs.Org
 	err := s.transact(ctx, func(tx *Tx) error {
 		o, err := orgByID(ctx, tx, a, id)
@@ -293,7 +300,29 @@ type OrgFilter struct {
 }
 
 // ListOrgs returns orgs in the actor's scope matching f, by id.
+//
+// The org pickers of list pages (MaxDepth set, nothing else) are cached for
+// orgTTL: they run on every page view, and the tree changes rarely.
 func (s *Store) ListOrgs(ctx context.Context, a auth.Actor, f OrgFilter) ([]orgs.Org, int64, error) {
+	picker := f.MaxDepth > 0 && f.ParentID == 0 && f.Under == 0 && f.Kind == "" && f.Status == "" && f.Q == "" && f.Cursor == 0
+	key := fmt.Sprint(a.Scope, "|", f.MaxDepth, "|", f.Limit)
+	if picker {
+		if list, ok := s.orgLists.get(key, s.now(), orgTTL); ok {
+			return slices.Clone(list), 0, nil
+		}
+	}
+	list, next, err := s.listOrgs(ctx, a, f)
+	if err == nil && picker && next == 0 {
+		s.orgLists.put(key, slices.Clone(list), s.now())
+	}
+	return list, next, err
+}
+
+// orgTTL is how long another server's change to the tree may take to show
+// in list pages' org pickers.
+const orgTTL = 30 * time.Second
+
+func (s *Store) listOrgs(ctx context.Context, a auth.Actor, f OrgFilter) ([]orgs.Org, int64, error) {
 	var ar args
 	where := []string{scopeFilter(&ar, a.Scope, "o.id")}
 	if f.ParentID != 0 {

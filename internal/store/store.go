@@ -19,6 +19,8 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
 	_ "modernc.org/sqlite"             // registers the "sqlite" driver
 
+	"jinguo/internal/dicts"
+	"jinguo/internal/orgs"
 	"jinguo/internal/secret"
 )
 
@@ -56,8 +58,10 @@ type Store struct {
 	wcache *stmtCache
 	box    *secret.Box
 	now    func() time.Time
-	// dicts caches dictionary reads (shared by WithClock copies).
-	dicts *dictCache
+	// dicts and orgLists cache frequent reads of rarely changed data
+	// (shared by WithClock copies).
+	dicts    *ttlCache[string, dicts.Dictionary]
+	orgLists *ttlCache[string, []orgs.Org]
 }
 
 // Open opens (and migrates) the database described by cfg.
@@ -65,7 +69,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if cfg.Box == nil {
 		return nil, errors.New("store: no secret box")
 	}
-	s := &Store{box: cfg.Box, now: cfg.Now, dicts: &dictCache{}}
+	s := &Store{box: cfg.Box, now: cfg.Now, dicts: &ttlCache[string, dicts.Dictionary]{}, orgLists: &ttlCache[string, []orgs.Org]{}}
 	if s.now == nil {
 		s.now = time.Now
 	}
