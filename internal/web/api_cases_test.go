@@ -5,9 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strings"
@@ -17,106 +15,10 @@ import (
 	"jinguo/internal/audit"
 	"jinguo/internal/auth"
 	"jinguo/internal/orgs"
-	"jinguo/internal/store"
-	"jinguo/internal/store/storetest"
 )
-
-// apiCaseServer is a server over a fresh store with the storetest tree and
-// a settable clock.
-type apiCaseServer struct {
-	st    *store.Store
-	tree  storetest.Tree
-	clock *storetest.Clock
-	url   string
-}
-
-const apiCasePassword = "Renewed-Pass-2024!"
 
 // apiCaseStart is Thursday 7 March 2024, 10:00 in China.
 var apiCaseStart = time.Date(2024, 3, 7, 2, 0, 0, 0, time.UTC)
-
-func apiCaseNewServer(t *testing.T) *apiCaseServer {
-	t.Helper()
-	clock := storetest.NewClock(apiCaseStart)
-	st := storetest.Open(t, store.SQLite, storetest.Options{Now: clock.Now})
-	tree := storetest.BuildTree(t, st)
-	srv, err := New(st, Config{}, nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv.Handler())
-	t.Cleanup(hs.Close)
-	return &apiCaseServer{st: st, tree: tree, clock: clock, url: hs.URL}
-}
-
-// signIn creates a user at org with role, signs in through the API,
-// changes the first-login password and returns the token and user id.
-func (ts *apiCaseServer) signIn(t *testing.T, org orgs.Org, username, role string) (string, int64) {
-	t.Helper()
-	u := storetest.NewUser(t, ts.st, org, username, role)
-	var login struct {
-		Token string `json:"token"`
-	}
-	if code := ts.call(t, "", http.MethodPost, "/api/v1/auth/login", map[string]string{"username": username, "password": storetest.TestPassword}, &login); code != http.StatusOK {
-		t.Fatalf("login %s: status %d", username, code)
-	}
-	body := map[string]string{"old_password": storetest.TestPassword, "new_password": apiCasePassword}
-	if code := ts.call(t, login.Token, http.MethodPost, "/api/v1/auth/password", body, nil); code != http.StatusOK {
-		t.Fatalf("change password of %s: status %d", username, code)
-	}
-	return login.Token, u.ID
-}
-
-// login signs an existing user in again, as after the clock has moved past
-// the idle timeout.
-func (ts *apiCaseServer) login(t *testing.T, username string) string {
-	t.Helper()
-	var login struct {
-		Token string `json:"token"`
-	}
-	if code := ts.call(t, "", http.MethodPost, "/api/v1/auth/login", map[string]string{"username": username, "password": apiCasePassword}, &login); code != http.StatusOK {
-		t.Fatalf("login %s: status %d", username, code)
-	}
-	return login.Token
-}
-
-// call sends a JSON request and decodes the answer into out (if not nil).
-func (ts *apiCaseServer) call(t *testing.T, token, method, path string, body, out any) int {
-	t.Helper()
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequest(method, ts.url+path, rd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	data, err := io.ReadAll(res.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if out != nil && len(data) > 0 {
-		if err := json.Unmarshal(data, out); err != nil {
-			t.Fatalf("%s %s: decode %q: %v", method, path, data, err)
-		}
-	}
-	return res.StatusCode
-}
 
 // apiCaseView is a case as the API answers it.
 type apiCaseView struct {
@@ -181,31 +83,31 @@ func apiCaseBody(org orgs.Org, category, summary string) map[string]any {
 	return map[string]any{"channel": "hotline", "category": category, "summary": summary, "org_id": org.ID}
 }
 
-// create registers a case and fails the test unless it is a 201.
-func (ts *apiCaseServer) create(t *testing.T, token string, body map[string]any) apiCaseView {
+// apiCaseCreate registers a case and fails the test unless it is a 201.
+func (ts *testEnv) apiCaseCreate(t *testing.T, token string, body map[string]any) apiCaseView {
 	t.Helper()
 	var c apiCaseView
-	if code := ts.call(t, token, http.MethodPost, "/api/v1/cases", body, &c); code != http.StatusCreated {
+	if code := ts.apiInto(t, http.MethodPost, "/api/v1/cases", token, body, &c); code != http.StatusCreated {
 		t.Fatalf("create case %v: status %d", body, code)
 	}
 	return c
 }
 
-// step posts a transition and fails the test unless it is a 200 to want.
-func (ts *apiCaseServer) step(t *testing.T, token string, id int64, body map[string]any, want string) apiCaseView {
+// apiCaseStep posts a transition and fails the test unless it is a 200 to want.
+func (ts *testEnv) apiCaseStep(t *testing.T, token string, id int64, body map[string]any, want string) apiCaseView {
 	t.Helper()
 	var c apiCaseView
-	code := ts.call(t, token, http.MethodPost, fmt.Sprintf("/api/v1/cases/%d/transitions", id), body, &c)
+	code := ts.apiInto(t, http.MethodPost, fmt.Sprintf("/api/v1/cases/%d/transitions", id), token, body, &c)
 	if code != http.StatusOK || c.State != want {
 		t.Fatalf("%v: status %d state %q, want 200 %q", body, code, c.State, want)
 	}
 	return c
 }
 
-func (ts *apiCaseServer) list(t *testing.T, token, query string) []int64 {
+func (ts *testEnv) apiCaseIDs(t *testing.T, token, query string) []int64 {
 	t.Helper()
 	var l apiCaseList
-	if code := ts.call(t, token, http.MethodGet, "/api/v1/cases?"+query, nil, &l); code != http.StatusOK {
+	if code := ts.apiInto(t, http.MethodGet, "/api/v1/cases?"+query, token, nil, &l); code != http.StatusOK {
 		t.Fatalf("list ?%s: status %d", query, code)
 	}
 	ids := []int64{}
@@ -216,14 +118,14 @@ func (ts *apiCaseServer) list(t *testing.T, token, query string) []int64 {
 }
 
 func TestAPICaseCreate(t *testing.T) {
-	ts := apiCaseNewServer(t)
-	op, _ := ts.signIn(t, ts.tree.City, "op_city", auth.RoleCadre)
+	ts := newTestEnv(t, withClock(apiCaseStart))
+	op := ts.signIn(t, ts.tree.City, "op_city", auth.RoleCadre)
 
 	body := apiCaseBody(ts.tree.D1, "divorce", "离婚财产纠纷")
 	body["description"] = "求助人称丈夫转移共同财产。"
 	body["contact_phone"] = "13912345678"
 	body["parties"] = []map[string]any{{"role": "complainant", "name": "张某", "phone": "13912345678"}, {"role": "respondent", "name": "李某"}}
-	c := ts.create(t, op, body)
+	c := ts.apiCaseCreate(t, op, body)
 	if c.ID == 0 || len(c.Number) != len("WQ2024-000001") || c.Number[:6] != "WQ2024" {
 		t.Errorf("id %d number %q, want a WQ2024-nnnnnn number", c.ID, c.Number)
 	}
@@ -248,7 +150,7 @@ func TestAPICaseCreate(t *testing.T) {
 	// High risk: urgent, restricted, first contact within 24 hours.
 	body = apiCaseBody(ts.tree.D1, "dv", "丈夫扬言杀人")
 	body["risk_answers"] = []string{"threat_to_kill", "substance"}
-	c = ts.create(t, op, body)
+	c = ts.apiCaseCreate(t, op, body)
 	if c.Urgency != "urgent" || !c.Restricted || c.RiskLevel == nil || *c.RiskLevel != "high" || c.Hidden {
 		t.Errorf("high risk: urgency %s restricted %v risk %v hidden %v, want urgent, restricted, high, visible to its operator", c.Urgency, c.Restricted, c.RiskLevel, c.Hidden)
 	}
@@ -256,7 +158,7 @@ func TestAPICaseCreate(t *testing.T) {
 		t.Errorf("high risk due_at %v, want %s", c.DueAt, apiCaseStart.Add(24*time.Hour))
 	}
 
-	viewer, _ := ts.signIn(t, ts.tree.City, "viewer_city", auth.RoleViewer)
+	viewer := ts.signIn(t, ts.tree.City, "viewer_city", auth.RoleViewer)
 	for _, tt := range []struct {
 		name   string
 		token  string
@@ -278,7 +180,7 @@ func TestAPICaseCreate(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			var e apiCaseError
-			if code := ts.call(t, tt.token, http.MethodPost, "/api/v1/cases", tt.body, &e); code != tt.status {
+			if code := ts.apiInto(t, http.MethodPost, "/api/v1/cases", tt.token, tt.body, &e); code != tt.status {
 				t.Fatalf("status %d, want %d", code, tt.status)
 			}
 			for _, f := range tt.fields {
@@ -291,19 +193,19 @@ func TestAPICaseCreate(t *testing.T) {
 }
 
 func TestAPICaseList(t *testing.T) {
-	ts := apiCaseNewServer(t)
-	op, _ := ts.signIn(t, ts.tree.City, "op_city", auth.RoleCadre)
-	d1, _ := ts.signIn(t, ts.tree.D1, "admin_d1", auth.RoleOrgAdmin)
-	d2, _ := ts.signIn(t, ts.tree.D2, "admin_d2", auth.RoleOrgAdmin)
+	ts := newTestEnv(t, withClock(apiCaseStart))
+	op := ts.signIn(t, ts.tree.City, "op_city", auth.RoleCadre)
+	d1 := ts.signIn(t, ts.tree.D1, "admin_d1", auth.RoleOrgAdmin)
+	d2 := ts.signIn(t, ts.tree.D2, "admin_d2", auth.RoleOrgAdmin)
 
-	divorce := ts.create(t, op, apiCaseBody(ts.tree.D1, "divorce", "离婚财产纠纷"))
+	divorce := ts.apiCaseCreate(t, op, apiCaseBody(ts.tree.D1, "divorce", "离婚财产纠纷"))
 	visit := apiCaseBody(ts.tree.T1, "wages", "拖欠工资")
 	visit["channel"] = "visit"
-	wages := ts.create(t, op, visit)
+	wages := ts.apiCaseCreate(t, op, visit)
 	urgent := apiCaseBody(ts.tree.D2, "custody", "抚养费纠纷")
 	urgent["urgent"] = true
-	custody := ts.create(t, op, urgent)
-	ts.step(t, d1, divorce.ID, map[string]any{"action": "accept"}, "accepted")
+	custody := ts.apiCaseCreate(t, op, urgent)
+	ts.apiCaseStep(t, d1, divorce.ID, map[string]any{"action": "accept"}, "accepted")
 
 	for _, tt := range []struct {
 		token, query string
@@ -326,18 +228,18 @@ func TestAPICaseList(t *testing.T) {
 		{d1, "", []int64{wages.ID, divorce.ID}},
 		{d2, "", []int64{custody.ID}},
 	} {
-		if got := ts.list(t, tt.token, tt.query); !slices.Equal(got, tt.want) {
+		if got := ts.apiCaseIDs(t, tt.token, tt.query); !slices.Equal(got, tt.want) {
 			t.Errorf("?%s: got %v, want %v", tt.query, got, tt.want)
 		}
 	}
 
 	// Pages follow the cursor.
 	var page apiCaseList
-	ts.call(t, op, http.MethodGet, "/api/v1/cases?limit=2", nil, &page)
+	ts.apiInto(t, http.MethodGet, "/api/v1/cases?limit=2", op, nil, &page)
 	if len(page.Items) != 2 || page.NextCursor == nil {
 		t.Fatalf("limit=2: %d items, cursor %v, want 2 and a cursor", len(page.Items), page.NextCursor)
 	}
-	ts.call(t, op, http.MethodGet, "/api/v1/cases?limit=2&cursor="+*page.NextCursor, nil, &page)
+	ts.apiInto(t, http.MethodGet, "/api/v1/cases?limit=2&cursor="+*page.NextCursor, op, nil, &page)
 	if len(page.Items) != 1 || page.Items[0].ID != divorce.ID || page.NextCursor != nil {
 		t.Errorf("second page: %+v, want only case %d and no cursor", page, divorce.ID)
 	}
@@ -347,26 +249,26 @@ func TestAPICaseList(t *testing.T) {
 		{"channel=fax", "channel"}, {"urgency=high", "urgency"}, {"limit=0", "limit"}, {"cursor=x", "cursor"},
 	} {
 		var e apiCaseError
-		if code := ts.call(t, op, http.MethodGet, "/api/v1/cases?"+tt.query, nil, &e); code != http.StatusBadRequest || e.Error.Fields[tt.field] == "" {
+		if code := ts.apiInto(t, http.MethodGet, "/api/v1/cases?"+tt.query, op, nil, &e); code != http.StatusBadRequest || e.Error.Fields[tt.field] == "" {
 			t.Errorf("?%s: status %d fields %v, want 400 naming %s", tt.query, code, e.Error.Fields, tt.field)
 		}
 	}
 }
 
 func TestAPICaseOverdue(t *testing.T) {
-	ts := apiCaseNewServer(t)
-	op, _ := ts.signIn(t, ts.tree.City, "op_city", auth.RoleCadre)
-	d1, _ := ts.signIn(t, ts.tree.D1, "admin_d1", auth.RoleOrgAdmin)
-	d2, _ := ts.signIn(t, ts.tree.D2, "admin_d2", auth.RoleOrgAdmin)
-	late := ts.create(t, op, apiCaseBody(ts.tree.T1, "divorce", "一直没人管的案件"))
-	later := ts.create(t, op, apiCaseBody(ts.tree.D1, "housing", "房产纠纷"))
-	done := ts.create(t, op, apiCaseBody(ts.tree.D1, "legal_consult", "咨询离婚程序"))
-	ts.step(t, d1, done.ID, map[string]any{"action": "close", "result": "已解答"}, "closed")
+	ts := newTestEnv(t, withClock(apiCaseStart))
+	op := ts.signIn(t, ts.tree.City, "op_city", auth.RoleCadre)
+	d1 := ts.signIn(t, ts.tree.D1, "admin_d1", auth.RoleOrgAdmin)
+	d2 := ts.signIn(t, ts.tree.D2, "admin_d2", auth.RoleOrgAdmin)
+	late := ts.apiCaseCreate(t, op, apiCaseBody(ts.tree.T1, "divorce", "一直没人管的案件"))
+	later := ts.apiCaseCreate(t, op, apiCaseBody(ts.tree.D1, "housing", "房产纠纷"))
+	done := ts.apiCaseCreate(t, op, apiCaseBody(ts.tree.D1, "legal_consult", "咨询离婚程序"))
+	ts.apiCaseStep(t, d1, done.ID, map[string]any{"action": "close", "result": "已解答"}, "closed")
 
 	overdue := func(token string) []int64 {
 		t.Helper()
 		var l apiCaseList
-		if code := ts.call(t, token, http.MethodGet, "/api/v1/cases/overdue", nil, &l); code != http.StatusOK {
+		if code := ts.apiInto(t, http.MethodGet, "/api/v1/cases/overdue", token, nil, &l); code != http.StatusOK {
 			t.Fatalf("overdue: status %d (captured by /cases/{id}?)", code)
 		}
 		ids := []int64{}
@@ -387,65 +289,66 @@ func TestAPICaseOverdue(t *testing.T) {
 	if got, want := overdue(d1), []int64{later.ID, late.ID}; !slices.Equal(got, want) {
 		t.Errorf("district overdue list %v, want %v (newest first, the closed consultation left out)", got, want)
 	}
-	if got, want := ts.list(t, d1, "overdue=true"), []int64{later.ID, late.ID}; !slices.Equal(got, want) {
+	if got, want := ts.apiCaseIDs(t, d1, "overdue=true"), []int64{later.ID, late.ID}; !slices.Equal(got, want) {
 		t.Errorf("?overdue=true: %v, want %v", got, want)
 	}
 	if got := overdue(d2); len(got) != 0 {
 		t.Errorf("peer district overdue list %v, want none", got)
 	}
 	var page apiCaseList
-	ts.call(t, d1, http.MethodGet, "/api/v1/cases/overdue?limit=1", nil, &page)
+	ts.apiInto(t, http.MethodGet, "/api/v1/cases/overdue?limit=1", d1, nil, &page)
 	if len(page.Items) != 1 || page.Items[0].ID != later.ID || page.NextCursor == nil {
 		t.Errorf("overdue?limit=1: %+v, want case %d and a cursor", page, later.ID)
 	}
 	var c apiCaseView
-	ts.call(t, d1, http.MethodGet, fmt.Sprintf("/api/v1/cases/%d", late.ID), nil, &c)
+	ts.apiInto(t, http.MethodGet, fmt.Sprintf("/api/v1/cases/%d", late.ID), d1, nil, &c)
 	if !c.Overdue {
 		t.Errorf("GET case past its deadline: overdue=false")
 	}
 }
 
 func TestAPICaseWorkflow(t *testing.T) {
-	ts := apiCaseNewServer(t)
-	op, _ := ts.signIn(t, ts.tree.City, "op_city", auth.RoleCadre)
-	city, _ := ts.signIn(t, ts.tree.City, "admin_city", auth.RoleOrgAdmin)
-	d1, _ := ts.signIn(t, ts.tree.D1, "admin_d1", auth.RoleOrgAdmin)
-	t1, t1ID := ts.signIn(t, ts.tree.T1, "cadre_t1", auth.RoleCadre)
-	c := ts.create(t, op, apiCaseBody(ts.tree.D1, "divorce", "离婚财产纠纷"))
+	ts := newTestEnv(t, withClock(apiCaseStart))
+	op := ts.signIn(t, ts.tree.City, "op_city", auth.RoleCadre)
+	city := ts.signIn(t, ts.tree.City, "admin_city", auth.RoleOrgAdmin)
+	d1 := ts.signIn(t, ts.tree.D1, "admin_d1", auth.RoleOrgAdmin)
+	t1, t1User := ts.signInUser(t, ts.tree.T1, "cadre_t1", auth.RoleCadre)
+	t1ID := t1User.ID
+	c := ts.apiCaseCreate(t, op, apiCaseBody(ts.tree.D1, "divorce", "离婚财产纠纷"))
 	path := fmt.Sprintf("/api/v1/cases/%d/transitions", c.ID)
 
-	ts.step(t, d1, c.ID, map[string]any{"action": "accept"}, "accepted")
-	got := ts.step(t, d1, c.ID, map[string]any{"action": "assign", "org_id": ts.tree.T1.ID, "note": "请街道办理"}, "assigned")
+	ts.apiCaseStep(t, d1, c.ID, map[string]any{"action": "accept"}, "accepted")
+	got := ts.apiCaseStep(t, d1, c.ID, map[string]any{"action": "assign", "org_id": ts.tree.T1.ID, "note": "请街道办理"}, "assigned")
 	if got.OrgID != ts.tree.T1.ID {
 		t.Errorf("after assign handling org %d, want %d", got.OrgID, ts.tree.T1.ID)
 	}
 	// Supervision by the city, with a date meaning the end of that day.
 	var e apiCaseError
-	if code := ts.call(t, op, http.MethodPost, path, map[string]any{"action": "supervise", "instructions": "尽快", "due_at": "2024-03-20"}, &e); code != http.StatusForbidden {
+	if code := ts.apiInto(t, http.MethodPost, path, op, map[string]any{"action": "supervise", "instructions": "尽快", "due_at": "2024-03-20"}, &e); code != http.StatusForbidden {
 		t.Errorf("supervise without cases:supervise: status %d, want 403", code)
 	}
-	got = ts.step(t, city, c.ID, map[string]any{"action": "supervise", "instructions": "请于20日前办结", "due_at": "2024-03-20"}, "assigned")
+	got = ts.apiCaseStep(t, city, c.ID, map[string]any{"action": "supervise", "instructions": "请于20日前办结", "due_at": "2024-03-20"}, "assigned")
 	wantDue := time.Date(2024, 3, 20, 23, 59, 59, 0, time.FixedZone("CST", 8*3600))
 	if got.Supervise == nil || got.Supervise.OrgID != ts.tree.City.ID || !got.Supervise.DueAt.Equal(wantDue) || *got.Supervise.Instructions != "请于20日前办结" {
 		t.Errorf("supervise = %+v, want the city's, due %s", got.Supervise, wantDue)
 	}
-	ts.step(t, t1, c.ID, map[string]any{"action": "take"}, "in_progress")
-	got = ts.step(t, t1, c.ID, map[string]any{"action": "extend", "reason": "需等待法院判决"}, "in_progress")
+	ts.apiCaseStep(t, t1, c.ID, map[string]any{"action": "take"}, "in_progress")
+	got = ts.apiCaseStep(t, t1, c.ID, map[string]any{"action": "extend", "reason": "需等待法院判决"}, "in_progress")
 	if !got.Extended {
 		t.Errorf("extended = false after extend")
 	}
-	got = ts.step(t, t1, c.ID, map[string]any{"action": "close", "result": "调解达成协议", "measures": "转介法律援助"}, "closed")
+	got = ts.apiCaseStep(t, t1, c.ID, map[string]any{"action": "close", "result": "调解达成协议", "measures": "转介法律援助"}, "closed")
 	if got.Result == nil || *got.Result != "调解达成协议" || got.HandlerUserID == nil || *got.HandlerUserID != t1ID || got.DueAt != nil {
 		t.Errorf("closed: result %v handler %v due %v", got.Result, got.HandlerUserID, got.DueAt)
 	}
-	got = ts.step(t, op, c.ID, map[string]any{"action": "follow_up", "satisfaction": "satisfied"}, "followed_up")
+	got = ts.apiCaseStep(t, op, c.ID, map[string]any{"action": "follow_up", "satisfaction": "satisfied"}, "followed_up")
 	if got.Satisfaction == nil || *got.Satisfaction != "satisfied" {
 		t.Errorf("satisfaction %v, want satisfied", got.Satisfaction)
 	}
-	ts.step(t, op, c.ID, map[string]any{"action": "archive"}, "archived")
+	ts.apiCaseStep(t, op, c.ID, map[string]any{"action": "archive"}, "archived")
 
 	var full apiCaseView
-	if code := ts.call(t, op, http.MethodGet, fmt.Sprintf("/api/v1/cases/%d", c.ID), nil, &full); code != http.StatusOK {
+	if code := ts.apiInto(t, http.MethodGet, fmt.Sprintf("/api/v1/cases/%d", c.ID), op, nil, &full); code != http.StatusOK {
 		t.Fatalf("get: status %d", code)
 	}
 	var actions []string
@@ -468,17 +371,17 @@ func TestAPICaseWorkflow(t *testing.T) {
 }
 
 func TestAPICaseTransitionRefused(t *testing.T) {
-	ts := apiCaseNewServer(t)
-	op, _ := ts.signIn(t, ts.tree.City, "op_city", auth.RoleCadre)
-	d1, _ := ts.signIn(t, ts.tree.D1, "admin_d1", auth.RoleOrgAdmin)
-	d2, _ := ts.signIn(t, ts.tree.D2, "admin_d2", auth.RoleOrgAdmin)
-	c := ts.create(t, op, apiCaseBody(ts.tree.D1, "divorce", "离婚财产纠纷"))
-	ts.step(t, d1, c.ID, map[string]any{"action": "accept"}, "accepted")
+	ts := newTestEnv(t, withClock(apiCaseStart))
+	op := ts.signIn(t, ts.tree.City, "op_city", auth.RoleCadre)
+	d1 := ts.signIn(t, ts.tree.D1, "admin_d1", auth.RoleOrgAdmin)
+	d2 := ts.signIn(t, ts.tree.D2, "admin_d2", auth.RoleOrgAdmin)
+	c := ts.apiCaseCreate(t, op, apiCaseBody(ts.tree.D1, "divorce", "离婚财产纠纷"))
+	ts.apiCaseStep(t, d1, c.ID, map[string]any{"action": "accept"}, "accepted")
 	path := fmt.Sprintf("/api/v1/cases/%d/transitions", c.ID)
 	get := func() apiCaseView {
 		t.Helper()
 		var v apiCaseView
-		if code := ts.call(t, d1, http.MethodGet, fmt.Sprintf("/api/v1/cases/%d", c.ID), nil, &v); code != http.StatusOK {
+		if code := ts.apiInto(t, http.MethodGet, fmt.Sprintf("/api/v1/cases/%d", c.ID), d1, nil, &v); code != http.StatusOK {
 			t.Fatalf("get: status %d", code)
 		}
 		return v
@@ -510,7 +413,7 @@ func TestAPICaseTransitionRefused(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			var e apiCaseError
-			if code := ts.call(t, tt.token, http.MethodPost, path, tt.body, &e); code != tt.status || e.Error.Code != tt.code {
+			if code := ts.apiInto(t, http.MethodPost, path, tt.token, tt.body, &e); code != tt.status || e.Error.Code != tt.code {
 				t.Fatalf("status %d code %q, want %d %q", code, e.Error.Code, tt.status, tt.code)
 			}
 			if tt.field != "" && e.Error.Fields[tt.field] == "" {
@@ -523,57 +426,57 @@ func TestAPICaseTransitionRefused(t *testing.T) {
 		t.Errorf("refused actions changed the case: before %s %s %d events, after %s %s %d events",
 			before.State, before.UpdatedAt, len(before.Timeline), after.State, after.UpdatedAt, len(after.Timeline))
 	}
-	if code := ts.call(t, d1, http.MethodPost, "/api/v1/cases/999999/transitions", map[string]any{"action": "accept"}, nil); code != http.StatusNotFound {
+	if code := ts.apiInto(t, http.MethodPost, "/api/v1/cases/999999/transitions", d1, map[string]any{"action": "accept"}, nil); code != http.StatusNotFound {
 		t.Errorf("unknown case: status %d, want 404", code)
 	}
 }
 
 func TestAPICasePeerDistrict(t *testing.T) {
-	ts := apiCaseNewServer(t)
-	op, _ := ts.signIn(t, ts.tree.D1, "op_d1", auth.RoleCadre)
-	d2, _ := ts.signIn(t, ts.tree.D2, "admin_d2", auth.RoleOrgAdmin)
-	t2, _ := ts.signIn(t, ts.tree.Prefix13, "cadre_p13", auth.RoleCadre)
-	c := ts.create(t, op, apiCaseBody(ts.tree.T1, "divorce", "离婚财产纠纷"))
+	ts := newTestEnv(t, withClock(apiCaseStart))
+	op := ts.signIn(t, ts.tree.D1, "op_d1", auth.RoleCadre)
+	d2 := ts.signIn(t, ts.tree.D2, "admin_d2", auth.RoleOrgAdmin)
+	t2 := ts.signIn(t, ts.tree.Prefix13, "cadre_p13", auth.RoleCadre)
+	c := ts.apiCaseCreate(t, op, apiCaseBody(ts.tree.T1, "divorce", "离婚财产纠纷"))
 	for _, req := range []struct{ method, path string }{
 		{http.MethodGet, fmt.Sprintf("/api/v1/cases/%d", c.ID)},
 		{http.MethodPost, fmt.Sprintf("/api/v1/cases/%d/open", c.ID)},
 	} {
 		var e apiCaseError
-		if code := ts.call(t, d2, req.method, req.path, nil, &e); code != http.StatusNotFound || e.Error.Code != "not_found" {
+		if code := ts.apiInto(t, req.method, req.path, d2, nil, &e); code != http.StatusNotFound || e.Error.Code != "not_found" {
 			t.Errorf("peer district %s %s: status %d code %q, want 404 not_found", req.method, req.path, code, e.Error.Code)
 		}
 	}
-	if got := ts.list(t, d2, ""); len(got) != 0 {
+	if got := ts.apiCaseIDs(t, d2, ""); len(got) != 0 {
 		t.Errorf("peer district list %v, want empty", got)
 	}
 	// A village below the handling township does not see it either.
-	if code := ts.call(t, t2, http.MethodGet, fmt.Sprintf("/api/v1/cases/%d", c.ID), nil, nil); code != http.StatusNotFound {
+	if code := ts.apiInto(t, http.MethodGet, fmt.Sprintf("/api/v1/cases/%d", c.ID), t2, nil, nil); code != http.StatusNotFound {
 		t.Errorf("village below: status %d, want 404", code)
 	}
-	if code := ts.call(t, op, http.MethodGet, "/api/v1/cases/abc", nil, nil); code != http.StatusNotFound {
+	if code := ts.apiInto(t, http.MethodGet, "/api/v1/cases/abc", op, nil, nil); code != http.StatusNotFound {
 		t.Errorf("non-numeric id: status %d, want 404", code)
 	}
 }
 
 func TestAPICaseHidden(t *testing.T) {
-	ts := apiCaseNewServer(t)
-	op, _ := ts.signIn(t, ts.tree.T1, "op_t1", auth.RoleCadre)
-	colleague, _ := ts.signIn(t, ts.tree.T1, "colleague_t1", auth.RoleCadre)
-	d1, _ := ts.signIn(t, ts.tree.D1, "admin_d1", auth.RoleOrgAdmin)
+	ts := newTestEnv(t, withClock(apiCaseStart))
+	op := ts.signIn(t, ts.tree.T1, "op_t1", auth.RoleCadre)
+	colleague := ts.signIn(t, ts.tree.T1, "colleague_t1", auth.RoleCadre)
+	d1 := ts.signIn(t, ts.tree.D1, "admin_d1", auth.RoleOrgAdmin)
 	body := apiCaseBody(ts.tree.T1, "dv", "丈夫持刀威胁")
 	body["description"] = "求助人称丈夫酒后持刀威胁。"
 	body["risk_answers"] = []string{"weapon"}
 	body["contact_phone"] = "13912345678"
 	body["parties"] = []map[string]any{{"role": "complainant", "name": "张某", "phone": "13912345678", "address": "清波街12号"}}
-	c := ts.create(t, op, body)
+	c := ts.apiCaseCreate(t, op, body)
 	if !c.Restricted || c.Hidden {
 		t.Fatalf("restricted %v hidden %v for the operator, want restricted and visible", c.Restricted, c.Hidden)
 	}
 	// Accepting it puts a second event with a note-free line on the timeline.
-	ts.step(t, op, c.ID, map[string]any{"action": "accept"}, "accepted")
+	ts.apiCaseStep(t, op, c.ID, map[string]any{"action": "accept"}, "accepted")
 
 	var raw map[string]any
-	if code := ts.call(t, colleague, http.MethodGet, fmt.Sprintf("/api/v1/cases/%d", c.ID), nil, &raw); code != http.StatusOK {
+	if code := ts.apiInto(t, http.MethodGet, fmt.Sprintf("/api/v1/cases/%d", c.ID), colleague, nil, &raw); code != http.StatusOK {
 		t.Fatalf("colleague GET: status %d", code)
 	}
 	if raw["hidden"] != true || raw["restricted"] != true || raw["number"] != c.Number || raw["state"] != "accepted" {
@@ -602,43 +505,43 @@ func TestAPICaseHidden(t *testing.T) {
 	var l struct {
 		Items []map[string]any `json:"items"`
 	}
-	ts.call(t, colleague, http.MethodGet, "/api/v1/cases", nil, &l)
+	ts.apiInto(t, http.MethodGet, "/api/v1/cases", colleague, nil, &l)
 	if len(l.Items) != 1 || l.Items[0]["hidden"] != true || l.Items[0]["summary"] != nil {
 		t.Errorf("colleague list %v, want the case hidden with summary null", l.Items)
 	}
 	// Searching the summary does not find it either.
-	if got := ts.list(t, colleague, "q="+url.QueryEscape("持刀")); len(got) != 0 {
+	if got := ts.apiCaseIDs(t, colleague, "q="+url.QueryEscape("持刀")); len(got) != 0 {
 		t.Errorf("colleague search found %v, want nothing", got)
 	}
 
 	// Its operator sees everything, phones masked and no address.
 	var mine apiCaseView
-	ts.call(t, op, http.MethodGet, fmt.Sprintf("/api/v1/cases/%d", c.ID), nil, &mine)
+	ts.apiInto(t, http.MethodGet, fmt.Sprintf("/api/v1/cases/%d", c.ID), op, nil, &mine)
 	if mine.Hidden || mine.Description == nil || *mine.Description != "求助人称丈夫酒后持刀威胁。" || len(mine.Parties) != 1 || mine.Parties[0].Phone != "139****5678" {
 		t.Errorf("operator view: hidden %v description %v parties %+v", mine.Hidden, mine.Description, mine.Parties)
 	}
 	var opRaw map[string]any
-	ts.call(t, op, http.MethodGet, fmt.Sprintf("/api/v1/cases/%d", c.ID), nil, &opRaw)
+	ts.apiInto(t, http.MethodGet, fmt.Sprintf("/api/v1/cases/%d", c.ID), op, nil, &opRaw)
 	if b, _ := json.Marshal(opRaw); bytes.Contains(b, []byte("清波街12号")) || bytes.Contains(b, []byte("13912345678")) {
 		t.Errorf("operator view carries an address or an unmasked phone: %s", b)
 	}
 
 	// The district supervisor sees it hidden until she opens it.
 	var sup apiCaseView
-	ts.call(t, d1, http.MethodGet, fmt.Sprintf("/api/v1/cases/%d", c.ID), nil, &sup)
+	ts.apiInto(t, http.MethodGet, fmt.Sprintf("/api/v1/cases/%d", c.ID), d1, nil, &sup)
 	if !sup.Hidden || !sup.CanOpen || sup.Opened {
 		t.Errorf("supervisor before opening: hidden %v can_open %v opened %v, want hidden and can open", sup.Hidden, sup.CanOpen, sup.Opened)
 	}
 }
 
 func TestAPICaseOpenAudited(t *testing.T) {
-	ts := apiCaseNewServer(t)
-	op, _ := ts.signIn(t, ts.tree.T1, "op_t1", auth.RoleCadre)
-	d1, _ := ts.signIn(t, ts.tree.D1, "admin_d1", auth.RoleOrgAdmin)
-	colleague, _ := ts.signIn(t, ts.tree.T1, "colleague_t1", auth.RoleCadre)
+	ts := newTestEnv(t, withClock(apiCaseStart))
+	op := ts.signIn(t, ts.tree.T1, "op_t1", auth.RoleCadre)
+	d1 := ts.signIn(t, ts.tree.D1, "admin_d1", auth.RoleOrgAdmin)
+	colleague := ts.signIn(t, ts.tree.T1, "colleague_t1", auth.RoleCadre)
 	body := apiCaseBody(ts.tree.T1, "child_abuse", "儿童遭受家暴")
 	body["description"] = "邻居反映孩子常被打。"
-	c := ts.create(t, op, body)
+	c := ts.apiCaseCreate(t, op, body)
 	if !c.Restricted {
 		t.Fatalf("a child category case is not restricted")
 	}
@@ -656,7 +559,7 @@ func TestAPICaseOpenAudited(t *testing.T) {
 	// value, and points to the POST route; nothing is written.
 	for _, q := range []string{"open=true", "open=1", "open=false", "open=maybe"} {
 		var e apiCaseError
-		code := ts.call(t, d1, http.MethodGet, fmt.Sprintf("/api/v1/cases/%d?%s", c.ID, q), nil, &e)
+		code := ts.apiInto(t, http.MethodGet, fmt.Sprintf("/api/v1/cases/%d?%s", c.ID, q), d1, nil, &e)
 		if code != http.StatusBadRequest || !strings.Contains(e.Error.Fields["open"], "POST /api/v1/cases/{id}/open") {
 			t.Errorf("GET ?%s: status %d fields %v, want 400 with open pointing to the POST route", q, code, e.Error.Fields)
 		}
@@ -665,7 +568,7 @@ func TestAPICaseOpenAudited(t *testing.T) {
 		t.Errorf("%d reveal entries after GETs with open, want 0", n)
 	}
 	var sup apiCaseView
-	ts.call(t, d1, http.MethodGet, fmt.Sprintf("/api/v1/cases/%d", c.ID), nil, &sup)
+	ts.apiInto(t, http.MethodGet, fmt.Sprintf("/api/v1/cases/%d", c.ID), d1, nil, &sup)
 	if !sup.Hidden || sup.Opened || !sup.CanOpen {
 		t.Errorf("supervisor after GETs with open: hidden %v opened %v can_open %v, want still hidden and can open", sup.Hidden, sup.Opened, sup.CanOpen)
 	}
@@ -674,14 +577,14 @@ func TestAPICaseOpenAudited(t *testing.T) {
 	// written.
 	openPath := fmt.Sprintf("/api/v1/cases/%d/open", c.ID)
 	var v apiCaseView
-	if code := ts.call(t, colleague, http.MethodPost, openPath, nil, &v); code != http.StatusForbidden {
+	if code := ts.apiInto(t, http.MethodPost, openPath, colleague, nil, &v); code != http.StatusForbidden {
 		t.Errorf("colleague POST open: status %d, want 403", code)
 	}
 	if n := len(reveals()); n != 0 {
 		t.Errorf("%d reveal entries after the colleague's request, want 0", n)
 	}
 	// A body other than empty or {} is refused, and nothing is written.
-	if code := ts.call(t, d1, http.MethodPost, openPath, map[string]any{"open": true}, nil); code != http.StatusBadRequest {
+	if code := ts.apiInto(t, http.MethodPost, openPath, d1, map[string]any{"open": true}, nil); code != http.StatusBadRequest {
 		t.Errorf("POST open with an unknown field: status %d, want 400", code)
 	}
 	if n := len(reveals()); n != 0 {
@@ -689,7 +592,7 @@ func TestAPICaseOpenAudited(t *testing.T) {
 	}
 
 	// The supervisor opens it on purpose with an empty body.
-	if code := ts.call(t, d1, http.MethodPost, openPath, nil, &v); code != http.StatusOK {
+	if code := ts.apiInto(t, http.MethodPost, openPath, d1, nil, &v); code != http.StatusOK {
 		t.Fatalf("supervisor open: status %d", code)
 	}
 	if v.Hidden || !v.Opened || v.CanOpen || v.Description == nil || *v.Description != "邻居反映孩子常被打。" || v.Summary == nil {
@@ -708,7 +611,7 @@ func TestAPICaseOpenAudited(t *testing.T) {
 	// The opening holds: a plain GET shows the details without another
 	// entry.
 	var again apiCaseView
-	ts.call(t, d1, http.MethodGet, fmt.Sprintf("/api/v1/cases/%d", c.ID), nil, &again)
+	ts.apiInto(t, http.MethodGet, fmt.Sprintf("/api/v1/cases/%d", c.ID), d1, nil, &again)
 	if again.Hidden || !again.Opened || again.Description == nil {
 		t.Errorf("supervisor GET after opening: hidden %v opened %v, want the details", again.Hidden, again.Opened)
 	}
@@ -716,7 +619,7 @@ func TestAPICaseOpenAudited(t *testing.T) {
 		t.Errorf("%d reveal entries after reading again, want 1", n)
 	}
 	// An empty JSON object is a body too; opening again is audited again.
-	if code := ts.call(t, d1, http.MethodPost, openPath, map[string]any{}, &v); code != http.StatusOK || v.Hidden || !v.Opened {
+	if code := ts.apiInto(t, http.MethodPost, openPath, d1, map[string]any{}, &v); code != http.StatusOK || v.Hidden || !v.Opened {
 		t.Errorf("supervisor open with {}: status %d hidden %v opened %v, want 200 with the details", code, v.Hidden, v.Opened)
 	}
 	if n := len(reveals()); n != 2 {
@@ -725,10 +628,10 @@ func TestAPICaseOpenAudited(t *testing.T) {
 
 	// The operator who registered it sees it anyway: nothing to open, and
 	// nothing written (cadres have no cases:supervise, so she is refused).
-	if code := ts.call(t, op, http.MethodPost, openPath, nil, nil); code != http.StatusForbidden {
+	if code := ts.apiInto(t, http.MethodPost, openPath, op, nil, nil); code != http.StatusForbidden {
 		t.Errorf("operator POST open: status %d, want 403", code)
 	}
-	if code := ts.call(t, d1, http.MethodPost, "/api/v1/cases/999999/open", nil, nil); code != http.StatusNotFound {
+	if code := ts.apiInto(t, http.MethodPost, "/api/v1/cases/999999/open", d1, nil, nil); code != http.StatusNotFound {
 		t.Errorf("open an unknown case: status %d, want 404", code)
 	}
 }

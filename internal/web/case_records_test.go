@@ -18,7 +18,6 @@ import (
 	"jinguo/internal/auth"
 	"jinguo/internal/cases"
 	"jinguo/internal/localtime"
-	"jinguo/internal/store"
 	"jinguo/internal/store/storetest"
 )
 
@@ -26,8 +25,7 @@ import (
 // and a same-org colleague at the township T1, and a restricted case the
 // handler registered.
 type recordsTestServer struct {
-	*peopleTestServer
-	srv                      *Server
+	*testEnv
 	handler, colleague       string // session tokens
 	handlerActor, colleagueA auth.Actor
 	caseID                   int64
@@ -35,16 +33,10 @@ type recordsTestServer struct {
 
 func newRecordsTestServer(t *testing.T) *recordsTestServer {
 	t.Helper()
-	st := storetest.Open(t, store.SQLite, storetest.Options{})
-	tree := storetest.BuildTree(t, st)
-	srv, err := New(st, Config{}, nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv.Handler())
-	t.Cleanup(hs.Close)
-	ts := &recordsTestServer{peopleTestServer: &peopleTestServer{st: st, tree: tree, url: hs.URL}, srv: srv}
+	ts := &recordsTestServer{testEnv: newTestEnv(t)}
+	st, tree := ts.st, ts.tree
 	ctx := context.Background()
+	var err error
 	ts.handler = ts.signIn(t, tree.T1, "qb_handler", auth.RoleCadre)
 	ts.colleague = ts.signIn(t, tree.T1, "qb_colleague", auth.RoleCadre)
 	if ts.handlerActor, _, err = st.Authenticate(ctx, ts.handler, "127.0.0.1", "test"); err != nil {
@@ -77,7 +69,7 @@ func (ts *recordsTestServer) upload(t *testing.T, token, filename, claimed strin
 	}
 	pw.Write(data)
 	mw.Close()
-	req, err := http.NewRequest(http.MethodPost, fmt.Sprintf("%s/cases/%d/attachments", ts.url, ts.caseID), &body)
+	req, err := http.NewRequest(http.MethodPost, fmt.Sprintf("%s/cases/%d/attachments", ts.http.URL, ts.caseID), &body)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,7 +149,7 @@ func TestAttachmentUploadDownload(t *testing.T) {
 	if code, _ := ts.upload(t, ts.colleague, "x.png", "image/png", testPNG); code != http.StatusNotFound {
 		t.Errorf("colleague upload: %d, want 404", code)
 	}
-	if code, _, _ := ts.page(t, ts.colleague, http.MethodPost, path+"/delete", url.Values{}); code != http.StatusNotFound {
+	if code, _, _ := ts.postForm(t, ts.colleague, path+"/delete", url.Values{}); code != http.StatusNotFound {
 		t.Errorf("colleague delete: %d, want 404", code)
 	}
 	if entries, _, _ := ts.st.ListAudit(ctx, auth.System(), audit.Filter{Entity: "attachment", Action: audit.Export}); len(entries) != 1 {
@@ -182,7 +174,7 @@ func TestAttachmentUploadDownload(t *testing.T) {
 	}
 
 	// Delete.
-	code, h, _ = ts.page(t, ts.handler, http.MethodPost, path+"/delete", url.Values{})
+	code, h, _ = ts.postForm(t, ts.handler, path+"/delete", url.Values{})
 	if code != http.StatusSeeOther || flashOf(h) == nil {
 		t.Errorf("delete: %d, want 303 with a flash", code)
 	}
@@ -197,7 +189,7 @@ func TestCaseRecordForms(t *testing.T) {
 	base := fmt.Sprintf("/cases/%d", ts.caseID)
 	post := func(path string, form url.Values) (int, string, *flash) {
 		t.Helper()
-		code, h, _ := ts.page(t, ts.handler, http.MethodPost, base+path, form)
+		code, h, _ := ts.postForm(t, ts.handler, base+path, form)
 		return code, h.Get("Location"), flashOf(h)
 	}
 	code, loc, f := post("/orders", url.Values{"kind": {"protection_order"}, "issuer": {"上城区人民法院"}, "issued_on": {"2024-03-01"}, "expires_on": {"2024-02-01"}})
@@ -226,7 +218,7 @@ func TestCaseRecordForms(t *testing.T) {
 		t.Errorf("mediation: flash %+v", f)
 	}
 	// The colleague cannot reach the restricted case's forms.
-	if code, _, _ := ts.page(t, ts.colleague, http.MethodPost, base+"/referrals", url.Values{"agency_type": {"police"}}); code != http.StatusNotFound {
+	if code, _, _ := ts.postForm(t, ts.colleague, base+"/referrals", url.Values{"agency_type": {"police"}}); code != http.StatusNotFound {
 		t.Errorf("colleague adds a referral: %d, want 404", code)
 	}
 }

@@ -3,10 +3,8 @@ package web
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"strings"
@@ -16,122 +14,9 @@ import (
 
 	"jinguo/internal/audit"
 	"jinguo/internal/auth"
-	"jinguo/internal/orgs"
 	"jinguo/internal/people"
 	"jinguo/internal/store"
-	"jinguo/internal/store/storetest"
 )
-
-// peopleTestServer is a server over a fresh store with the storetest tree.
-type peopleTestServer struct {
-	st   *store.Store
-	tree storetest.Tree
-	url  string
-}
-
-const peopleTestPassword = "Renewed-Pass-2024!"
-
-func newPeopleTestServer(t *testing.T) *peopleTestServer {
-	t.Helper()
-	st := storetest.Open(t, store.SQLite, storetest.Options{})
-	tree := storetest.BuildTree(t, st)
-	srv, err := New(st, Config{}, nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv.Handler())
-	t.Cleanup(hs.Close)
-	return &peopleTestServer{st: st, tree: tree, url: hs.URL}
-}
-
-// signIn creates a user at org with role, signs in through the API,
-// changes the first-login password and returns the session token.
-func (ts *peopleTestServer) signIn(t *testing.T, org orgs.Org, username, role string) string {
-	t.Helper()
-	storetest.NewUser(t, ts.st, org, username, role)
-	var login struct {
-		Token string `json:"token"`
-	}
-	if code := ts.call(t, "", http.MethodPost, "/api/v1/auth/login", map[string]string{"username": username, "password": storetest.TestPassword}, &login); code != http.StatusOK {
-		t.Fatalf("login %s: status %d", username, code)
-	}
-	body := map[string]string{"old_password": storetest.TestPassword, "new_password": peopleTestPassword}
-	if code := ts.call(t, login.Token, http.MethodPost, "/api/v1/auth/password", body, nil); code != http.StatusOK {
-		t.Fatalf("change password of %s: status %d", username, code)
-	}
-	return login.Token
-}
-
-// call sends a JSON request and decodes the answer into out (if not nil).
-func (ts *peopleTestServer) call(t *testing.T, token, method, path string, body, out any) int {
-	t.Helper()
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequest(method, ts.url+path, rd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	data, err := io.ReadAll(res.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if out != nil && len(data) > 0 {
-		if err := json.Unmarshal(data, out); err != nil {
-			t.Fatalf("%s %s: decode %q: %v", method, path, data, err)
-		}
-	}
-	return res.StatusCode
-}
-
-// page sends a browser-like request with the session cookie and returns
-// the status and body. POSTs carry Sec-Fetch-Site: same-origin as a
-// browser's would.
-func (ts *peopleTestServer) page(t *testing.T, token, method, path string, form url.Values) (int, http.Header, []byte) {
-	t.Helper()
-	var rd io.Reader
-	if form != nil {
-		rd = strings.NewReader(form.Encode())
-	}
-	req, err := http.NewRequest(method, ts.url+path, rd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if form != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	}
-	if method != http.MethodGet {
-		req.Header.Set("Sec-Fetch-Site", "same-origin")
-	}
-	req.AddCookie(&http.Cookie{Name: sessionCookie, Value: token})
-	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	res, err := client.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	data, err := io.ReadAll(res.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return res.StatusCode, res.Header, data
-}
 
 // testIDNumber returns a valid ID number with the given first 17 digits
 // and the same with a wrong check character.
@@ -152,14 +37,14 @@ type apiErrorBody struct {
 }
 
 func TestPeopleAPI(t *testing.T) {
-	ts := newPeopleTestServer(t)
+	ts := newTestEnv(t)
 	cadre := ts.signIn(t, ts.tree.T1, "qingbo_cadre", auth.RoleCadre)
 	other := ts.signIn(t, ts.tree.T2, "mishixiang_cadre", auth.RoleCadre)
 	valid, wrong := testIDNumber("330102" + "19850308" + "004")
 	body := map[string]any{"name": "王秀英", "id_number": wrong, "phone": "13800138000", "org_id": ts.tree.V1.ID, "ethnicity": "01", "tags": []string{"dibao"}}
 
 	var bad apiErrorBody
-	if code := ts.call(t, cadre, http.MethodPost, "/api/v1/people", body, &bad); code != http.StatusUnprocessableEntity {
+	if code := ts.apiInto(t, http.MethodPost, "/api/v1/people", cadre, body, &bad); code != http.StatusUnprocessableEntity {
 		t.Fatalf("create with a wrong check digit: status %d, want 422", code)
 	}
 	if !strings.Contains(bad.Error.Fields["id_number"], "校验位") {
@@ -168,7 +53,7 @@ func TestPeopleAPI(t *testing.T) {
 
 	body["id_number"] = valid
 	var p personJSON
-	if code := ts.call(t, cadre, http.MethodPost, "/api/v1/people", body, &p); code != http.StatusCreated {
+	if code := ts.apiInto(t, http.MethodPost, "/api/v1/people", cadre, body, &p); code != http.StatusCreated {
 		t.Fatalf("create: status %d, want 201", code)
 	}
 	mask := people.MaskIDNumber(valid)
@@ -183,18 +68,18 @@ func TestPeopleAPI(t *testing.T) {
 		Items      []personJSON `json:"items"`
 		NextCursor *string      `json:"next_cursor"`
 	}
-	if code := ts.call(t, cadre, http.MethodGet, "/api/v1/people?q="+url.QueryEscape(valid), nil, &list); code != http.StatusOK {
+	if code := ts.apiInto(t, http.MethodGet, "/api/v1/people?q="+url.QueryEscape(valid), cadre, nil, &list); code != http.StatusOK {
 		t.Fatalf("list: status %d", code)
 	}
 	if len(list.Items) != 1 || list.Items[0].ID != p.ID || list.Items[0].IDNumber != mask || list.NextCursor != nil {
 		t.Fatalf("list by full ID number = %+v, want just her, masked", list)
 	}
-	if code := ts.call(t, cadre, http.MethodGet, "/api/v1/people?age_min=abc", nil, &bad); code != http.StatusBadRequest || bad.Error.Fields["age_min"] == "" {
+	if code := ts.apiInto(t, http.MethodGet, "/api/v1/people?age_min=abc", cadre, nil, &bad); code != http.StatusBadRequest || bad.Error.Fields["age_min"] == "" {
 		t.Errorf("list with age_min=abc: status %d fields %v, want 400 naming age_min", code, bad.Error.Fields)
 	}
 
 	var dup apiErrorBody
-	if code := ts.call(t, cadre, http.MethodPost, "/api/v1/people", body, &dup); code != http.StatusConflict {
+	if code := ts.apiInto(t, http.MethodPost, "/api/v1/people", cadre, body, &dup); code != http.StatusConflict {
 		t.Fatalf("duplicate: status %d, want 409", code)
 	}
 	if dup.Error.Code != "duplicate_id_number" || dup.Error.ExistingID != p.ID {
@@ -203,16 +88,16 @@ func TestPeopleAPI(t *testing.T) {
 	// From another district the duplicate is refused without naming the record.
 	body["org_id"] = ts.tree.V3.ID
 	dup = apiErrorBody{}
-	if code := ts.call(t, other, http.MethodPost, "/api/v1/people", body, &dup); code != http.StatusConflict || dup.Error.ExistingID != 0 {
+	if code := ts.apiInto(t, http.MethodPost, "/api/v1/people", other, body, &dup); code != http.StatusConflict || dup.Error.ExistingID != 0 {
 		t.Errorf("duplicate from another district: status %d existing_id %d, want 409 without existing_id", code, dup.Error.ExistingID)
 	}
 
 	// Another district's cadre sees nothing of her.
 	path := "/api/v1/people/" + strconv.FormatInt(p.ID, 10)
-	if code := ts.call(t, other, http.MethodGet, path, nil, nil); code != http.StatusNotFound {
+	if code := ts.apiInto(t, http.MethodGet, path, other, nil, nil); code != http.StatusNotFound {
 		t.Errorf("GET from another district: status %d, want 404", code)
 	}
-	if code := ts.call(t, other, http.MethodPost, path+"/reveal", nil, nil); code != http.StatusNotFound {
+	if code := ts.apiInto(t, http.MethodPost, path+"/reveal", other, nil, nil); code != http.StatusNotFound {
 		t.Errorf("reveal from another district: status %d, want 404", code)
 	}
 	if code, _, _ := ts.page(t, other, http.MethodGet, "/people/"+strconv.FormatInt(p.ID, 10), nil); code != http.StatusNotFound {
@@ -221,13 +106,13 @@ func TestPeopleAPI(t *testing.T) {
 
 	// Reveal gives plaintext and leaves an audit entry.
 	var rev store.Revealed
-	if code := ts.call(t, cadre, http.MethodPost, path+"/reveal", map[string]string{"reason": "入户走访核对"}, &rev); code != http.StatusOK {
+	if code := ts.apiInto(t, http.MethodPost, path+"/reveal", cadre, map[string]string{"reason": "入户走访核对"}, &rev); code != http.StatusOK {
 		t.Fatalf("reveal: status %d", code)
 	}
 	if rev.IDNumber != valid || rev.Phone != "13800138000" {
 		t.Errorf("reveal = %+v, want %s and 13800138000", rev, valid)
 	}
-	if code := ts.call(t, cadre, http.MethodPost, path+"/reveal", nil, &rev); code != http.StatusOK {
+	if code := ts.apiInto(t, http.MethodPost, path+"/reveal", cadre, nil, &rev); code != http.StatusOK {
 		t.Errorf("reveal without a body: status %d, want 200", code)
 	}
 	entries, _, err := ts.st.ListAudit(context.Background(), auth.System(), audit.Filter{Action: audit.Reveal, Entity: "person", EntityID: p.ID})
@@ -240,7 +125,7 @@ func TestPeopleAPI(t *testing.T) {
 
 	// PATCH: absent fields keep their values, an empty phone clears it.
 	var patched personJSON
-	if code := ts.call(t, cadre, http.MethodPatch, path, map[string]any{"note": "已走访", "phone": ""}, &patched); code != http.StatusOK {
+	if code := ts.apiInto(t, http.MethodPatch, path, cadre, map[string]any{"note": "已走访", "phone": ""}, &patched); code != http.StatusOK {
 		t.Fatalf("patch: status %d", code)
 	}
 	if patched.Note != "已走访" || patched.Phone != "" || patched.IDNumber != mask || patched.Name != "王秀英" || len(patched.Tags) != 1 {
@@ -249,29 +134,29 @@ func TestPeopleAPI(t *testing.T) {
 }
 
 func TestPeopleFamiliesAPI(t *testing.T) {
-	ts := newPeopleTestServer(t)
+	ts := newTestEnv(t)
 	cadre := ts.signIn(t, ts.tree.T1, "qingbo_cadre", auth.RoleCadre)
 	valid, _ := testIDNumber("330102" + "19800101" + "002")
 	var p personJSON
-	if code := ts.call(t, cadre, http.MethodPost, "/api/v1/people", map[string]any{"name": "李红", "id_number": valid, "org_id": ts.tree.V2.ID}, &p); code != http.StatusCreated {
+	if code := ts.apiInto(t, http.MethodPost, "/api/v1/people", cadre, map[string]any{"name": "李红", "id_number": valid, "org_id": ts.tree.V2.ID}, &p); code != http.StatusCreated {
 		t.Fatalf("create person: status %d", code)
 	}
 	var fam familyDetailJSON
-	if code := ts.call(t, cadre, http.MethodPost, "/api/v1/families", map[string]any{"name": "李红家庭", "org_id": ts.tree.V2.ID}, &fam); code != http.StatusCreated {
+	if code := ts.apiInto(t, http.MethodPost, "/api/v1/families", cadre, map[string]any{"name": "李红家庭", "org_id": ts.tree.V2.ID}, &fam); code != http.StatusCreated {
 		t.Fatalf("create family: status %d", code)
 	}
 	members := "/api/v1/families/" + strconv.FormatInt(fam.ID, 10) + "/members/" + strconv.FormatInt(p.ID, 10)
-	if code := ts.call(t, cadre, http.MethodPut, members, map[string]string{"relation": "head"}, &fam); code != http.StatusOK {
+	if code := ts.apiInto(t, http.MethodPut, members, cadre, map[string]string{"relation": "head"}, &fam); code != http.StatusOK {
 		t.Fatalf("add member: status %d", code)
 	}
 	if len(fam.Members) != 1 || fam.Members[0].Name != "李红" || fam.Members[0].Relation != people.Head {
 		t.Errorf("members = %+v, want 李红 as head", fam.Members)
 	}
 	var bad apiErrorBody
-	if code := ts.call(t, cadre, http.MethodPut, members, map[string]string{"relation": "cousin"}, &bad); code != http.StatusUnprocessableEntity || bad.Error.Fields["relation"] == "" {
+	if code := ts.apiInto(t, http.MethodPut, members, cadre, map[string]string{"relation": "cousin"}, &bad); code != http.StatusUnprocessableEntity || bad.Error.Fields["relation"] == "" {
 		t.Errorf("bad relation: status %d fields %v, want 422 naming relation", code, bad.Error.Fields)
 	}
-	if code := ts.call(t, cadre, http.MethodDelete, members, nil, &fam); code != http.StatusOK || len(fam.Members) != 0 {
+	if code := ts.apiInto(t, http.MethodDelete, members, cadre, nil, &fam); code != http.StatusOK || len(fam.Members) != 0 {
 		t.Errorf("remove member: status %d members %v, want 200 and none", code, fam.Members)
 	}
 	code, _, html := ts.page(t, cadre, http.MethodGet, "/families/"+strconv.FormatInt(fam.ID, 10)+"?person_q="+url.QueryEscape("李"), nil)
@@ -281,11 +166,11 @@ func TestPeopleFamiliesAPI(t *testing.T) {
 }
 
 func TestPeopleFormKeepsInput(t *testing.T) {
-	ts := newPeopleTestServer(t)
+	ts := newTestEnv(t)
 	cadre := ts.signIn(t, ts.tree.T1, "qingbo_cadre", auth.RoleCadre)
 	valid, wrong := testIDNumber("330102" + "19920517" + "002")
 	form := url.Values{"name": {"林晓燕"}, "id_number": {wrong}, "phone": {"13912345678"}, "org_id": {strconv.FormatInt(ts.tree.V1.ID, 10)}, "ethnicity": {"01"}, "tags": {"single_parent"}}
-	code, _, body := ts.page(t, cadre, http.MethodPost, "/people", form)
+	code, _, body := ts.postForm(t, cadre, "/people", form)
 	if code != http.StatusUnprocessableEntity {
 		t.Fatalf("wrong check digit: status %d, want 422", code)
 	}
@@ -297,7 +182,7 @@ func TestPeopleFormKeepsInput(t *testing.T) {
 	}
 
 	form.Set("id_number", valid)
-	code, hdr, _ := ts.page(t, cadre, http.MethodPost, "/people", form)
+	code, hdr, _ := ts.postForm(t, cadre, "/people", form)
 	loc := hdr.Get("Location")
 	if code != http.StatusSeeOther || !strings.HasPrefix(loc, "/people/") {
 		t.Fatalf("register: status %d location %q, want 303 to /people/{id}", code, loc)
@@ -308,17 +193,15 @@ func TestPeopleFormKeepsInput(t *testing.T) {
 	}
 
 	// The duplicate links to the existing record.
-	code, _, body = ts.page(t, cadre, http.MethodPost, "/people", form)
+	code, _, body = ts.postForm(t, cadre, "/people", form)
 	if code != http.StatusConflict || !strings.Contains(string(body), `href="`+loc+`"`) || !strings.Contains(string(body), "查看已登记的档案") {
 		t.Errorf("duplicate: status %d, want 409 with a link to %s", code, loc)
 	}
 
 	// htmx reveal returns the fragment only.
-	req, _ := http.NewRequest(http.MethodPost, ts.url+loc+"/reveal", strings.NewReader(""))
+	req, _ := http.NewRequest(http.MethodPost, ts.http.URL+loc+"/reveal", strings.NewReader(""))
 	req.Header.Set("HX-Request", "true")
-	req.Header.Set("Sec-Fetch-Site", "same-origin")
-	req.AddCookie(&http.Cookie{Name: sessionCookie, Value: cadre})
-	res, err := http.DefaultClient.Do(req)
+	res, err := ts.browser(t, cadre).Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -340,14 +223,14 @@ func TestPeopleFormKeepsInput(t *testing.T) {
 }
 
 func TestPeopleExport(t *testing.T) {
-	ts := newPeopleTestServer(t)
+	ts := newTestEnv(t)
 	cadre := ts.signIn(t, ts.tree.T1, "qingbo_cadre", auth.RoleCadre)
 	var ids []string
 	for i, name := range []string{"赵敏", "钱芳", "孙丽"} {
 		valid, _ := testIDNumber("330102" + "1990010" + strconv.Itoa(i+1) + "002")
 		ids = append(ids, valid)
 		body := map[string]any{"name": name, "id_number": valid, "phone": "1380013800" + strconv.Itoa(i), "org_id": ts.tree.V1.ID, "tags": []string{"dibao"}}
-		if code := ts.call(t, cadre, http.MethodPost, "/api/v1/people", body, nil); code != http.StatusCreated {
+		if code := ts.apiInto(t, http.MethodPost, "/api/v1/people", cadre, body, nil); code != http.StatusCreated {
 			t.Fatalf("create %s: status %d", name, code)
 		}
 	}
@@ -400,12 +283,12 @@ func TestPeopleExport(t *testing.T) {
 }
 
 func TestPeoplePagesEditConsentFamily(t *testing.T) {
-	ts := newPeopleTestServer(t)
+	ts := newTestEnv(t)
 	cadre := ts.signIn(t, ts.tree.T1, "qingbo_cadre", auth.RoleCadre)
 	valid, _ := testIDNumber("330102" + "19880808" + "002")
 	var p personJSON
 	body := map[string]any{"name": "周玉梅", "id_number": valid, "phone": "13700137000", "address_detail": "清波街道某号", "org_id": ts.tree.V1.ID}
-	if code := ts.call(t, cadre, http.MethodPost, "/api/v1/people", body, &p); code != http.StatusCreated {
+	if code := ts.apiInto(t, http.MethodPost, "/api/v1/people", cadre, body, &p); code != http.StatusCreated {
 		t.Fatalf("create: status %d", code)
 	}
 	detail := "/people/" + strconv.FormatInt(p.ID, 10)
@@ -415,7 +298,7 @@ func TestPeoplePagesEditConsentFamily(t *testing.T) {
 		t.Fatalf("edit page: status %d, want empty sensitive inputs with masked placeholders", code)
 	}
 	edit := url.Values{"name": {"周玉梅"}, "org_id": {strconv.FormatInt(ts.tree.V2.ID, 10)}, "clear_phone": {"1"}, "note": {"已核实"}}
-	if code, hdr, _ := ts.page(t, cadre, http.MethodPost, detail, edit); code != http.StatusSeeOther || hdr.Get("Location") != detail {
+	if code, hdr, _ := ts.postForm(t, cadre, detail, edit); code != http.StatusSeeOther || hdr.Get("Location") != detail {
 		t.Fatalf("save edit: status %d location %q", code, hdr.Get("Location"))
 	}
 	got, err := ts.st.GetPerson(context.Background(), auth.System(), p.ID)
@@ -427,16 +310,16 @@ func TestPeoplePagesEditConsentFamily(t *testing.T) {
 	}
 
 	// A consent without a purpose comes back with the message beside the field.
-	code, _, html = ts.page(t, cadre, http.MethodPost, detail+"/consents", url.Values{"given_on": {"2024-03-08"}})
+	code, _, html = ts.postForm(t, cadre, detail+"/consents", url.Values{"given_on": {"2024-03-08"}})
 	if code != http.StatusUnprocessableEntity || !strings.Contains(string(html), "请填写同意的用途") {
 		t.Errorf("consent without purpose: status %d, want 422 with the message", code)
 	}
-	if code, _, _ := ts.page(t, cadre, http.MethodPost, detail+"/consents", url.Values{"purpose": {"申请困难帮扶"}, "given_on": {"2024-03-08"}}); code != http.StatusSeeOther {
+	if code, _, _ := ts.postForm(t, cadre, detail+"/consents", url.Values{"purpose": {"申请困难帮扶"}, "given_on": {"2024-03-08"}}); code != http.StatusSeeOther {
 		t.Errorf("consent: status %d, want 303", code)
 	}
 
 	// A plain (no-JS) reveal renders the whole page with the plaintext.
-	code, _, html = ts.page(t, cadre, http.MethodPost, detail+"/reveal", url.Values{"reason": {"核对"}})
+	code, _, html = ts.postForm(t, cadre, detail+"/reveal", url.Values{"reason": {"核对"}})
 	if code != http.StatusOK || !strings.Contains(string(html), valid) || !strings.Contains(string(html), "申请困难帮扶") || !strings.Contains(string(html), "<html") {
 		t.Errorf("plain reveal: status %d, want the detail page with the plaintext", code)
 	}
@@ -446,16 +329,16 @@ func TestPeoplePagesEditConsentFamily(t *testing.T) {
 	}
 
 	// Families: create, add her, list, remove.
-	code, hdr, _ := ts.page(t, cadre, http.MethodPost, "/families", url.Values{"name": {""}, "org_id": {strconv.FormatInt(ts.tree.V2.ID, 10)}})
+	code, hdr, _ := ts.postForm(t, cadre, "/families", url.Values{"name": {""}, "org_id": {strconv.FormatInt(ts.tree.V2.ID, 10)}})
 	if code != http.StatusUnprocessableEntity {
 		t.Errorf("family without a name: status %d, want 422", code)
 	}
-	code, hdr, _ = ts.page(t, cadre, http.MethodPost, "/families", url.Values{"name": {"周玉梅家庭"}, "org_id": {strconv.FormatInt(ts.tree.V2.ID, 10)}})
+	code, hdr, _ = ts.postForm(t, cadre, "/families", url.Values{"name": {"周玉梅家庭"}, "org_id": {strconv.FormatInt(ts.tree.V2.ID, 10)}})
 	fam := hdr.Get("Location")
 	if code != http.StatusSeeOther || !strings.HasPrefix(fam, "/families/") {
 		t.Fatalf("create family: status %d location %q", code, fam)
 	}
-	if code, _, _ := ts.page(t, cadre, http.MethodPost, fam+"/members", url.Values{"person_id": {strconv.FormatInt(p.ID, 10)}, "relation": {"head"}}); code != http.StatusSeeOther {
+	if code, _, _ := ts.postForm(t, cadre, fam+"/members", url.Values{"person_id": {strconv.FormatInt(p.ID, 10)}, "relation": {"head"}}); code != http.StatusSeeOther {
 		t.Fatalf("add member: status %d", code)
 	}
 	code, _, html = ts.page(t, cadre, http.MethodGet, fam, nil)
@@ -471,7 +354,7 @@ func TestPeoplePagesEditConsentFamily(t *testing.T) {
 		t.Errorf("person page: status %d, want a link to her family", code)
 	}
 	memberDel := fam + "/members/" + strconv.FormatInt(p.ID, 10) + "/delete"
-	if code, _, _ := ts.page(t, cadre, http.MethodPost, memberDel, url.Values{}); code != http.StatusSeeOther {
+	if code, _, _ := ts.postForm(t, cadre, memberDel, url.Values{}); code != http.StatusSeeOther {
 		t.Errorf("remove member: status %d, want 303", code)
 	}
 	for _, path := range []string{"/people/abc", "/families/0", "/families/new", "/people/new", fam + "/edit"} {

@@ -1,13 +1,10 @@
 package web
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -15,36 +12,15 @@ import (
 
 	"jinguo/internal/audit"
 	"jinguo/internal/auth"
-	"jinguo/internal/store"
 	"jinguo/internal/store/storetest"
 )
 
-// ptEnv is a running server over a fresh SQLite store with the test tree.
-type ptEnv struct {
-	st    *store.Store
-	tree  storetest.Tree
-	srv   *Server
-	http  *httptest.Server
-	clock *storetest.Clock
-}
+// ptNow is Friday 8 March 2024, 9:00 in China.
+var ptNow = time.Date(2024, 3, 8, 1, 0, 0, 0, time.UTC)
 
-func ptStart(t *testing.T) *ptEnv {
-	t.Helper()
-	clock := storetest.NewClock(time.Date(2024, 3, 8, 1, 0, 0, 0, time.UTC))
-	st := storetest.Open(t, store.SQLite, storetest.Options{Now: clock.Now})
-	tree := storetest.BuildTree(t, st)
-	srv, err := New(st, Config{}, nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv.Handler())
-	t.Cleanup(hs.Close)
-	return &ptEnv{st: st, tree: tree, srv: srv, http: hs, clock: clock}
-}
-
-// browser is a client with a cookie jar that does not follow redirects and
-// marks its requests same-origin, as a browser submitting our own forms does.
-func (e *ptEnv) browser(t *testing.T) *http.Client {
+// ptBrowser is a client with a cookie jar that does not follow redirects.
+// It sets no Sec-Fetch-Site: ptPostForm says which site a form comes from.
+func ptBrowser(t *testing.T) *http.Client {
 	t.Helper()
 	jar, _ := cookiejar.New(nil)
 	return &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
@@ -71,30 +47,6 @@ func ptBody(t *testing.T, resp *http.Response) string {
 	return string(b)
 }
 
-func ptJSON(t *testing.T, method, u, token string, body any) (int, map[string]any) {
-	t.Helper()
-	var rd io.Reader
-	if s, ok := body.(string); ok {
-		rd = strings.NewReader(s)
-	} else if body != nil {
-		b, _ := json.Marshal(body)
-		rd = bytes.NewReader(b)
-	}
-	req, _ := http.NewRequest(method, u, rd)
-	req.Header.Set("Content-Type", "application/json")
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var out map[string]any
-	_ = json.NewDecoder(resp.Body).Decode(&out)
-	return resp.StatusCode, out
-}
-
 func errCode(body map[string]any) string {
 	e, _ := body["error"].(map[string]any)
 	c, _ := e["code"].(string)
@@ -102,7 +54,7 @@ func errCode(body map[string]any) string {
 }
 
 func TestSecurityHeadersAndHealth(t *testing.T) {
-	e := ptStart(t)
+	e := newTestEnv(t, withClock(ptNow))
 	for _, path := range []string{"/login", "/healthz", "/readyz"} {
 		resp, err := http.Get(e.http.URL + path)
 		if err != nil {
@@ -135,9 +87,9 @@ func TestSecurityHeadersAndHealth(t *testing.T) {
 }
 
 func TestLoginLockoutOverHTTP(t *testing.T) {
-	e := ptStart(t)
+	e := newTestEnv(t, withClock(ptNow))
 	u := storetest.NewUser(t, e.st, e.tree.T1, "qingbo", auth.RoleCadre)
-	c := e.browser(t)
+	c := ptBrowser(t)
 	for i := range auth.MaxFailedLogins {
 		resp := ptPostForm(t, c, e.http.URL+"/login", url.Values{"username": {u.Username}, "password": {"wrong-Password-1"}}, "same-origin")
 		body := ptBody(t, resp)
@@ -180,38 +132,38 @@ func TestLoginLockoutOverHTTP(t *testing.T) {
 }
 
 func TestForcedPasswordChangeAndIdleTimeout(t *testing.T) {
-	e := ptStart(t)
+	e := newTestEnv(t, withClock(ptNow))
 	u := storetest.NewUser(t, e.st, e.tree.T1, "qingbo", auth.RoleCadre)
-	status, body := ptJSON(t, "POST", e.http.URL+"/api/v1/auth/login", "", map[string]string{"username": u.Username, "password": storetest.TestPassword})
+	status, body, _ := e.apiJSON(t, "POST", "/api/v1/auth/login", "", map[string]string{"username": u.Username, "password": storetest.TestPassword})
 	if status != 200 || body["must_change_password"] != true {
 		t.Fatalf("login: %d %v, want 200 with must_change_password", status, body)
 	}
 	token := body["token"].(string)
-	status, body = ptJSON(t, "GET", e.http.URL+"/api/v1/orgs", token, nil)
+	status, body, _ = e.apiJSON(t, "GET", "/api/v1/orgs", token, nil)
 	if status != http.StatusForbidden || errCode(body) != "password_change_required" {
 		t.Errorf("call before the change: %d %v, want 403 password_change_required", status, body)
 	}
-	status, body = ptJSON(t, "POST", e.http.URL+"/api/v1/auth/password", token, map[string]string{"old_password": storetest.TestPassword, "new_password": "short"})
+	status, body, _ = e.apiJSON(t, "POST", "/api/v1/auth/password", token, map[string]string{"old_password": storetest.TestPassword, "new_password": "short"})
 	if f, _ := body["error"].(map[string]any)["fields"].(map[string]any); status != 422 || f["new_password"] == nil {
 		t.Errorf("weak new password: %d %v, want 422 with fields.new_password", status, body)
 	}
-	status, _ = ptJSON(t, "POST", e.http.URL+"/api/v1/auth/password", token, map[string]string{"old_password": storetest.TestPassword, "new_password": "Street-Lane-2024!"})
+	status, _, _ = e.apiJSON(t, "POST", "/api/v1/auth/password", token, map[string]string{"old_password": storetest.TestPassword, "new_password": "Street-Lane-2024!"})
 	if status != 200 {
 		t.Fatalf("password change: %d", status)
 	}
-	if status, _ = ptJSON(t, "GET", e.http.URL+"/api/v1/orgs", token, nil); status != 200 {
+	if status, _, _ = e.apiJSON(t, "GET", "/api/v1/orgs", token, nil); status != 200 {
 		t.Errorf("call after the change: %d, want 200", status)
 	}
 	e.clock.Advance(auth.IdleTimeout + time.Minute)
-	status, body = ptJSON(t, "GET", e.http.URL+"/api/v1/orgs", token, nil)
+	status, body, _ = e.apiJSON(t, "GET", "/api/v1/orgs", token, nil)
 	if status != http.StatusUnauthorized || errCode(body) != "session_expired" {
 		t.Errorf("after %s idle: %d %v, want 401 session_expired", auth.IdleTimeout, status, body)
 	}
 }
 
 func TestCrossOriginPostRejected(t *testing.T) {
-	e := ptStart(t)
-	c := e.browser(t)
+	e := newTestEnv(t, withClock(ptNow))
+	c := ptBrowser(t)
 	resp := ptPostForm(t, c, e.http.URL+"/login", url.Values{"username": {"admin"}, "password": {"x"}}, "cross-site")
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusForbidden {
@@ -231,12 +183,12 @@ func TestCrossOriginPostRejected(t *testing.T) {
 }
 
 func TestAPIBadBodies(t *testing.T) {
-	e := ptStart(t)
+	e := newTestEnv(t, withClock(ptNow))
 	u := storetest.NewUser(t, e.st, e.tree.City, "shiadmin", auth.RoleOrgAdmin)
 	if err := e.st.ChangePassword(context.Background(), auth.Actor{UserID: u.ID, Username: u.Username, OrgID: u.OrgID}, storetest.TestPassword, "Shi-Admin-2024!"); err != nil {
 		t.Fatal(err)
 	}
-	_, body := ptJSON(t, "POST", e.http.URL+"/api/v1/auth/login", "", map[string]string{"username": u.Username, "password": "Shi-Admin-2024!"})
+	_, body, _ := e.apiJSON(t, "POST", "/api/v1/auth/login", "", map[string]string{"username": u.Username, "password": "Shi-Admin-2024!"})
 	token, _ := body["token"].(string)
 	if token == "" {
 		t.Fatalf("login: %v", body)
@@ -254,7 +206,7 @@ func TestAPIBadBodies(t *testing.T) {
 		{"invalid", `{"name":"","kind":"village","parent_id":1}`, 422},
 	}
 	for _, c := range cases {
-		status, body := ptJSON(t, "POST", e.http.URL+"/api/v1/orgs", token, c.body)
+		status, body, _ := e.apiJSON(t, "POST", "/api/v1/orgs", token, c.body)
 		if status != c.status {
 			t.Errorf("%s: status %d, want %d (%v)", c.name, status, c.status, body)
 		}
@@ -262,13 +214,13 @@ func TestAPIBadBodies(t *testing.T) {
 			t.Errorf("%s: no error object in %v", c.name, body)
 		}
 	}
-	if status, _ := ptJSON(t, "GET", e.http.URL+"/api/v1/orgs/abc", token, nil); status != 404 {
+	if status, _, _ := e.apiJSON(t, "GET", "/api/v1/orgs/abc", token, nil); status != 404 {
 		t.Errorf("GET /api/v1/orgs/abc = %d, want 404", status)
 	}
-	if status, _ := ptJSON(t, "GET", e.http.URL+"/api/v1/nothing", token, nil); status != 404 {
+	if status, _, _ := e.apiJSON(t, "GET", "/api/v1/nothing", token, nil); status != 404 {
 		t.Errorf("GET /api/v1/nothing = %d, want 404", status)
 	}
-	if status, _ := ptJSON(t, "GET", e.http.URL+"/api/v1/orgs", "", nil); status != 401 {
+	if status, _, _ := e.apiJSON(t, "GET", "/api/v1/orgs", "", nil); status != 401 {
 		t.Errorf("GET /api/v1/orgs without a token = %d, want 401", status)
 	}
 }
@@ -293,11 +245,11 @@ func TestSafeNext(t *testing.T) {
 }
 
 func TestPasswordChangeEndsOtherSessions(t *testing.T) {
-	e := ptStart(t)
+	e := newTestEnv(t, withClock(ptNow))
 	u := storetest.NewUser(t, e.st, e.tree.T1, "qingbo", auth.RoleCadre)
 	login := func() string {
 		t.Helper()
-		_, body := ptJSON(t, "POST", e.http.URL+"/api/v1/auth/login", "", map[string]string{"username": u.Username, "password": storetest.TestPassword})
+		_, body, _ := e.apiJSON(t, "POST", "/api/v1/auth/login", "", map[string]string{"username": u.Username, "password": storetest.TestPassword})
 		tok, _ := body["token"].(string)
 		if tok == "" {
 			t.Fatalf("login: %v", body)
@@ -305,13 +257,13 @@ func TestPasswordChangeEndsOtherSessions(t *testing.T) {
 		return tok
 	}
 	here, elsewhere := login(), login()
-	if status, _ := ptJSON(t, "POST", e.http.URL+"/api/v1/auth/password", here, map[string]string{"old_password": storetest.TestPassword, "new_password": "Street-Lane-2024!"}); status != 200 {
+	if status, _, _ := e.apiJSON(t, "POST", "/api/v1/auth/password", here, map[string]string{"old_password": storetest.TestPassword, "new_password": "Street-Lane-2024!"}); status != 200 {
 		t.Fatalf("password change: %d", status)
 	}
-	if status, _ := ptJSON(t, "GET", e.http.URL+"/api/v1/orgs", here, nil); status != 200 {
+	if status, _, _ := e.apiJSON(t, "GET", "/api/v1/orgs", here, nil); status != 200 {
 		t.Errorf("the session that changed the password: %d, want 200", status)
 	}
-	if status, _ := ptJSON(t, "GET", e.http.URL+"/api/v1/orgs", elsewhere, nil); status != http.StatusUnauthorized {
+	if status, _, _ := e.apiJSON(t, "GET", "/api/v1/orgs", elsewhere, nil); status != http.StatusUnauthorized {
 		t.Errorf("another session after the change: %d, want 401", status)
 	}
 }

@@ -3,10 +3,7 @@ package web
 import (
 	"bytes"
 	"context"
-	"encoding/json"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"strings"
@@ -19,96 +16,9 @@ import (
 	"jinguo/internal/audit"
 	"jinguo/internal/auth"
 	"jinguo/internal/cases"
-	"jinguo/internal/orgs"
 	"jinguo/internal/store"
 	"jinguo/internal/store/storetest"
 )
-
-// scrEnv is a server over a fresh store with the storetest tree, for the
-// screening, statistics and export pages.
-type scrEnv struct {
-	st   *store.Store
-	tree storetest.Tree
-	url  string
-}
-
-func scrSetup(t *testing.T) *scrEnv {
-	t.Helper()
-	st := storetest.Open(t, store.SQLite, storetest.Options{})
-	tree := storetest.BuildTree(t, st)
-	srv, err := New(st, Config{}, nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv.Handler())
-	t.Cleanup(hs.Close)
-	return &scrEnv{st: st, tree: tree, url: hs.URL}
-}
-
-// scrSignIn creates a user at org with role, signs in through the API and
-// changes the first-login password; it returns the session token.
-func (e *scrEnv) scrSignIn(t *testing.T, org orgs.Org, username, role string) string {
-	t.Helper()
-	storetest.NewUser(t, e.st, org, username, role)
-	call := func(token, path string, body any, out any) int {
-		b, _ := json.Marshal(body)
-		req, _ := http.NewRequest(http.MethodPost, e.url+path, bytes.NewReader(b))
-		req.Header.Set("Content-Type", "application/json")
-		if token != "" {
-			req.Header.Set("Authorization", "Bearer "+token)
-		}
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer res.Body.Close()
-		if out != nil {
-			json.NewDecoder(res.Body).Decode(out)
-		}
-		return res.StatusCode
-	}
-	var login struct {
-		Token string `json:"token"`
-	}
-	if code := call("", "/api/v1/auth/login", map[string]string{"username": username, "password": storetest.TestPassword}, &login); code != http.StatusOK {
-		t.Fatalf("login %s: status %d", username, code)
-	}
-	if code := call(login.Token, "/api/v1/auth/password", map[string]string{"old_password": storetest.TestPassword, "new_password": "Screening-Pass-2024!"}, nil); code != http.StatusOK {
-		t.Fatalf("change password of %s: status %d", username, code)
-	}
-	return login.Token
-}
-
-// scrPage sends a browser-like request and returns status, headers and body.
-func (e *scrEnv) scrPage(t *testing.T, token, method, path string, form url.Values) (int, http.Header, []byte) {
-	t.Helper()
-	var rd io.Reader
-	if form != nil {
-		rd = strings.NewReader(form.Encode())
-	}
-	req, err := http.NewRequest(method, e.url+path, rd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if form != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	}
-	if method != http.MethodGet {
-		req.Header.Set("Sec-Fetch-Site", "same-origin")
-	}
-	req.AddCookie(&http.Cookie{Name: sessionCookie, Value: token})
-	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	res, err := client.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	body, err := io.ReadAll(res.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return res.StatusCode, res.Header, body
-}
 
 // scrMissing returns the "not reported" section of the screening page.
 func scrMissing(body []byte) string {
@@ -125,14 +35,14 @@ func scrMissing(body []byte) string {
 }
 
 func TestScrScreeningPages(t *testing.T) {
-	e := scrSetup(t)
+	e := newTestEnv(t)
 	tr := e.tree
-	township := e.scrSignIn(t, tr.T1, "scr-township", auth.RoleCadre)
-	village := e.scrSignIn(t, tr.V1, "scr-village", auth.RoleCadre)
-	viewer := e.scrSignIn(t, tr.City, "scr-viewer", auth.RoleViewer)
+	township := e.signIn(t, tr.T1, "scr-township", auth.RoleCadre)
+	village := e.signIn(t, tr.V1, "scr-village", auth.RoleCadre)
+	viewer := e.signIn(t, tr.City, "scr-viewer", auth.RoleViewer)
 	month := store.MonthOf(e.st.Now())
 
-	code, _, body := e.scrPage(t, township, http.MethodGet, "/screening", nil)
+	code, _, body := e.page(t, township, http.MethodGet, "/screening", nil)
 	if code != http.StatusOK {
 		t.Fatalf("GET /screening: %d", code)
 	}
@@ -143,33 +53,33 @@ func TestScrScreeningPages(t *testing.T) {
 		t.Error("a township cadre sees no report form")
 	}
 	// A viewer sees the coverage but no form.
-	if code, _, body := e.scrPage(t, viewer, http.MethodGet, "/screening", nil); code != http.StatusOK || strings.Contains(string(body), `method="post" action="/screening"`) {
+	if code, _, body := e.page(t, viewer, http.MethodGet, "/screening", nil); code != http.StatusOK || strings.Contains(string(body), `method="post" action="/screening"`) {
 		t.Errorf("viewer: status %d, form shown %v", code, strings.Contains(string(body), `method="post" action="/screening"`))
 	}
-	if code, _, _ := e.scrPage(t, viewer, http.MethodPost, "/screening", url.Values{"org_id": {"1"}}); code != http.StatusForbidden {
+	if code, _, _ := e.postForm(t, viewer, "/screening", url.Values{"org_id": {"1"}}); code != http.StatusForbidden {
 		t.Errorf("viewer POST /screening: %d, want 403", code)
 	}
 
 	// A bad submission keeps what was typed and says why beside the field.
 	bad := url.Values{"org_id": {scrItoa(tr.V1.ID)}, "month": {month}, "none_found": {"1"},
 		"dispute_category_2": {"divorce"}, "dispute_summary_2": {"<b>夫妻争吵</b>"}}
-	code, _, body = e.scrPage(t, village, http.MethodPost, "/screening", bad)
+	code, _, body = e.postForm(t, village, "/screening", bad)
 	if code != http.StatusUnprocessableEntity || !strings.Contains(string(body), "不能同时勾选") || !strings.Contains(string(body), "&lt;b&gt;夫妻争吵&lt;/b&gt;") {
 		t.Errorf("bad submission: status %d; want 422 with the error and the typed summary escaped", code)
 	}
 
 	form := url.Values{"org_id": {scrItoa(tr.V1.ID)}, "month": {month}, "note": {"走访40户"},
 		"dispute_category_1": {"divorce"}, "dispute_summary_1": {"夫妻因分居长期争吵"}, "dispute_parties_1": {"王某、李某"}}
-	code, h, _ := e.scrPage(t, village, http.MethodPost, "/screening", form)
+	code, h, _ := e.postForm(t, village, "/screening", form)
 	want := "/screening/" + scrItoa(tr.V1.ID) + "/" + month
 	if code != http.StatusSeeOther || h.Get("Location") != want {
 		t.Fatalf("POST /screening: %d to %q, want 303 to %s", code, h.Get("Location"), want)
 	}
-	code, _, body = e.scrPage(t, township, http.MethodGet, want, nil)
+	code, _, body = e.page(t, township, http.MethodGet, want, nil)
 	if code != http.StatusOK || !strings.Contains(string(body), "夫妻因分居长期争吵") || !strings.Contains(string(body), "转为案件") {
 		t.Fatalf("report page: %d, want the dispute with a 转为案件 button", code)
 	}
-	if _, _, body = e.scrPage(t, township, http.MethodGet, "/screening?month="+month, nil); strings.Contains(scrMissing(body), tr.V1.Name) {
+	if _, _, body = e.page(t, township, http.MethodGet, "/screening?month="+month, nil); strings.Contains(scrMissing(body), tr.V1.Name) {
 		t.Errorf("%s still listed as not reported", tr.V1.Name)
 	}
 
@@ -179,11 +89,11 @@ func TestScrScreeningPages(t *testing.T) {
 		t.Fatalf("reports = %+v (%v)", reps, err)
 	}
 	path := "/screening/disputes/" + scrItoa(reps[0].Disputes[0].ID) + "/case"
-	code, h, _ = e.scrPage(t, township, http.MethodPost, path, url.Values{"org_id": {scrItoa(tr.T1.ID)}})
+	code, h, _ = e.postForm(t, township, path, url.Values{"org_id": {scrItoa(tr.T1.ID)}})
 	if code != http.StatusSeeOther || !strings.HasPrefix(h.Get("Location"), "/cases/") {
 		t.Fatalf("convert: %d to %q, want 303 to /cases/{id}", code, h.Get("Location"))
 	}
-	code, h, _ = e.scrPage(t, township, http.MethodPost, path, url.Values{"org_id": {scrItoa(tr.T1.ID)}})
+	code, h, _ = e.postForm(t, township, path, url.Values{"org_id": {scrItoa(tr.T1.ID)}})
 	if code != http.StatusSeeOther || h.Get("Location") != want {
 		t.Errorf("second convert: %d to %q, want back to the report with an error", code, h.Get("Location"))
 	}
@@ -192,8 +102,8 @@ func TestScrScreeningPages(t *testing.T) {
 		t.Errorf("screening cases = %d (%v), want 1", len(list), err)
 	}
 	// Another district cannot see the report.
-	other := e.scrSignIn(t, tr.D2, "scr-other", auth.RoleCadre)
-	if code, _, _ := e.scrPage(t, other, http.MethodGet, want, nil); code != http.StatusNotFound {
+	other := e.signIn(t, tr.D2, "scr-other", auth.RoleCadre)
+	if code, _, _ := e.page(t, other, http.MethodGet, want, nil); code != http.StatusNotFound {
 		t.Errorf("D2 opens T1's village report: %d, want 404", code)
 	}
 }
@@ -202,18 +112,18 @@ func TestScrScreeningPages(t *testing.T) {
 // dispute's details from a township cadre, with no button to convert it,
 // and shows them to the village cadre who reported it.
 func TestScrRestrictedDispute(t *testing.T) {
-	e := scrSetup(t)
+	e := newTestEnv(t)
 	tr := e.tree
-	township := e.scrSignIn(t, tr.T1, "scr-rtownship", auth.RoleCadre)
-	village := e.scrSignIn(t, tr.V1, "scr-rvillage", auth.RoleCadre)
+	township := e.signIn(t, tr.T1, "scr-rtownship", auth.RoleCadre)
+	village := e.signIn(t, tr.V1, "scr-rvillage", auth.RoleCadre)
 	month := store.MonthOf(e.st.Now())
 	form := url.Values{"org_id": {scrItoa(tr.V1.ID)}, "month": {month},
 		"dispute_category_1": {"child_abuse"}, "dispute_summary_1": {"小明被继父殴打"}, "dispute_parties_1": {"继父张某"}}
-	if code, _, _ := e.scrPage(t, village, http.MethodPost, "/screening", form); code != http.StatusSeeOther {
+	if code, _, _ := e.postForm(t, village, "/screening", form); code != http.StatusSeeOther {
 		t.Fatalf("POST /screening: %d", code)
 	}
 	page := "/screening/" + scrItoa(tr.V1.ID) + "/" + month
-	code, _, body := e.scrPage(t, township, http.MethodGet, page, nil)
+	code, _, body := e.page(t, township, http.MethodGet, page, nil)
 	if code != http.StatusOK {
 		t.Fatalf("township report page: %d", code)
 	}
@@ -225,7 +135,7 @@ func TestScrRestrictedDispute(t *testing.T) {
 	if !strings.Contains(string(body), store.DisputeWithheld) || strings.Contains(string(body), "/screening/disputes/") {
 		t.Error("township page: want the withheld notice and no 转为案件 form")
 	}
-	code, _, body = e.scrPage(t, village, http.MethodGet, page, nil)
+	code, _, body = e.page(t, village, http.MethodGet, page, nil)
 	if code != http.StatusOK || !strings.Contains(string(body), "小明被继父殴打") || !strings.Contains(string(body), "继父张某") || !strings.Contains(string(body), "/screening/disputes/") {
 		t.Errorf("reporter's page: %d, want the details and the 转为案件 form", code)
 	}
@@ -235,7 +145,7 @@ func TestScrRestrictedDispute(t *testing.T) {
 		t.Fatalf("reports = %+v (%v)", reps, err)
 	}
 	path := "/screening/disputes/" + scrItoa(reps[0].Disputes[0].ID) + "/case"
-	if code, h, _ := e.scrPage(t, township, http.MethodPost, path, url.Values{"org_id": {scrItoa(tr.T1.ID)}}); code != http.StatusSeeOther || h.Get("Location") != page {
+	if code, h, _ := e.postForm(t, township, path, url.Values{"org_id": {scrItoa(tr.T1.ID)}}); code != http.StatusSeeOther || h.Get("Location") != page {
 		t.Errorf("township converts: %d to %q, want back to the report", code, h.Get("Location"))
 	}
 	if list, _, err := e.st.ListCases(context.Background(), auth.System(), store.CaseFilter{}); err != nil || len(list) != 0 {
@@ -245,7 +155,7 @@ func TestScrRestrictedDispute(t *testing.T) {
 
 // scrCases registers a few cases at the city: one ordinary with a
 // description, one high-risk (restricted).
-func scrCases(t *testing.T, e *scrEnv) {
+func scrCases(t *testing.T, e *testEnv) {
 	t.Helper()
 	ctx := context.Background()
 	op := storetest.ActorFor(t, e.st, e.tree.City, auth.RoleCadre)
@@ -263,10 +173,10 @@ func scrCases(t *testing.T, e *scrEnv) {
 }
 
 func TestScrStatsPage(t *testing.T) {
-	e := scrSetup(t)
+	e := newTestEnv(t)
 	scrCases(t, e)
-	token := e.scrSignIn(t, e.tree.City, "scr-stats", auth.RoleCadre)
-	code, _, body := e.scrPage(t, token, http.MethodGet, "/cases/stats", nil)
+	token := e.signIn(t, e.tree.City, "scr-stats", auth.RoleCadre)
+	code, _, body := e.page(t, token, http.MethodGet, "/cases/stats", nil)
 	if code != http.StatusOK {
 		t.Fatalf("GET /cases/stats: %d", code)
 	}
@@ -284,21 +194,21 @@ func TestScrStatsPage(t *testing.T) {
 	if !strings.Contains(page, `<th class="num">3</th>`) {
 		t.Error("stats page has no total of 3")
 	}
-	if code, _, body := e.scrPage(t, token, http.MethodGet, "/cases/stats?from=2024-05&to=2024-03", nil); code != http.StatusBadRequest || !strings.Contains(string(body), "截止月份不能早于起始月份") {
+	if code, _, body := e.page(t, token, http.MethodGet, "/cases/stats?from=2024-05&to=2024-03", nil); code != http.StatusBadRequest || !strings.Contains(string(body), "截止月份不能早于起始月份") {
 		t.Errorf("reversed range: %d, want 400 with the reason", code)
 	}
 	for _, path := range []string{"/static/charts.js", "/static/vendor/echarts.min.js"} {
-		if code, _, body := e.scrPage(t, token, http.MethodGet, path, nil); code != http.StatusOK || len(body) == 0 {
+		if code, _, body := e.page(t, token, http.MethodGet, path, nil); code != http.StatusOK || len(body) == 0 {
 			t.Errorf("GET %s: %d", path, code)
 		}
 	}
 }
 
 func TestScrCaseExport(t *testing.T) {
-	e := scrSetup(t)
+	e := newTestEnv(t)
 	scrCases(t, e)
-	token := e.scrSignIn(t, e.tree.City, "scr-export", auth.RoleCadre)
-	code, h, body := e.scrPage(t, token, http.MethodGet, "/cases/export.xlsx", nil)
+	token := e.signIn(t, e.tree.City, "scr-export", auth.RoleCadre)
+	code, h, body := e.page(t, token, http.MethodGet, "/cases/export.xlsx", nil)
 	if code != http.StatusOK {
 		t.Fatalf("export: %d %s", code, body)
 	}
@@ -333,13 +243,13 @@ func TestScrCaseExport(t *testing.T) {
 		}
 	}
 	// Filters: the D2 subtree only.
-	_, _, body = e.scrPage(t, token, http.MethodGet, "/cases/export.xlsx?org_id="+scrItoa(e.tree.D2.ID), nil)
+	_, _, body = e.page(t, token, http.MethodGet, "/cases/export.xlsx?org_id="+scrItoa(e.tree.D2.ID), nil)
 	if b, err := excelize.OpenReader(bytes.NewReader(body)); err != nil {
 		t.Error(err)
 	} else if r, _ := b.GetRows("维权案件"); len(r) != 2 {
 		t.Errorf("D2 export has %d rows, want header + 1", len(r))
 	}
-	if code, _, _ := e.scrPage(t, token, http.MethodGet, "/cases/export.xlsx?from=2024-13-01", nil); code != http.StatusBadRequest {
+	if code, _, _ := e.page(t, token, http.MethodGet, "/cases/export.xlsx?from=2024-13-01", nil); code != http.StatusBadRequest {
 		t.Errorf("bad date: %d, want 400", code)
 	}
 	entries, _, err := e.st.ListAudit(context.Background(), auth.System(), audit.Filter{Action: audit.Export, Entity: "case"})
@@ -347,8 +257,8 @@ func TestScrCaseExport(t *testing.T) {
 		t.Errorf("export audit entries = %d (%v), want 2", len(entries), err)
 	}
 	// Without cases:export, no file.
-	viewer := e.scrSignIn(t, e.tree.City, "scr-export-viewer", auth.RoleViewer)
-	if code, _, _ := e.scrPage(t, viewer, http.MethodGet, "/cases/export.xlsx", nil); code != http.StatusForbidden {
+	viewer := e.signIn(t, e.tree.City, "scr-export-viewer", auth.RoleViewer)
+	if code, _, _ := e.page(t, viewer, http.MethodGet, "/cases/export.xlsx", nil); code != http.StatusForbidden {
 		t.Errorf("viewer export: %d, want 403", code)
 	}
 }
@@ -357,7 +267,7 @@ func TestScrCaseExport(t *testing.T) {
 // page draws its charts with the vendored ECharts under the CSP.
 func TestScrBrowserStatsCharts(t *testing.T) {
 	ctx := brStart(t, 60*time.Second)
-	e := scrSetup(t)
+	e := newTestEnv(t)
 	scrCases(t, e)
 	u := storetest.NewUser(t, e.st, e.tree.City, "scr_browser", auth.RoleCadre)
 	const password = "Chart-Lane-2024!"
@@ -365,7 +275,7 @@ func TestScrBrowserStatsCharts(t *testing.T) {
 		t.Fatal(err)
 	}
 	brDo(t, ctx, "sign in",
-		chromedp.Navigate(e.url+"/login"),
+		chromedp.Navigate(e.http.URL+"/login"),
 		chromedp.WaitVisible(chromedp.CSS("#username")),
 		chromedp.SendKeys(chromedp.CSS("#username"), u.Username),
 		chromedp.SendKeys(chromedp.CSS("#password"), password),
@@ -377,7 +287,7 @@ func TestScrBrowserStatsCharts(t *testing.T) {
 	start, _ := store.ParseMonth(this)
 	prev := store.MonthOf(start.Add(-time.Hour))
 	brDo(t, ctx, "open the statistics page",
-		chromedp.Navigate(e.url+"/cases/stats?from="+prev+"&to="+this),
+		chromedp.Navigate(e.http.URL+"/cases/stats?from="+prev+"&to="+this),
 		chromedp.WaitVisible(chromedp.CSS(".chart canvas")),
 	)
 	n := brGet(t, ctx, "count the charts", chromedp.Evaluate[int]("document.querySelectorAll('.chart canvas').length"))
@@ -385,7 +295,7 @@ func TestScrBrowserStatsCharts(t *testing.T) {
 		t.Errorf("%d charts drawn, want 2", n)
 	}
 	brShot(t, ctx, t.TempDir(), "case-stats.png")
-	brDo(t, ctx, "open the screening page", chromedp.Navigate(e.url+"/screening"), chromedp.WaitVisible(chromedp.CSS("#missing")))
+	brDo(t, ctx, "open the screening page", chromedp.Navigate(e.http.URL+"/screening"), chromedp.WaitVisible(chromedp.CSS("#missing")))
 	brShot(t, ctx, t.TempDir(), "screening.png")
 }
 
