@@ -428,6 +428,7 @@ func (tx *Tx) caseEvent(ctx context.Context, a auth.Actor, caseID int64, action 
 }
 
 func (tx *Tx) notify(ctx context.Context, orgID, userID int64, kind string, caseID int64, msg string) error {
+	defer tx.s.unread.clear()
 	_, err := tx.ExecContext(ctx, `INSERT INTO notifications (org_id, user_id, kind, case_id, message, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
 		nullID(orgID), nullID(userID), kind, nullID(caseID), msg, ms(tx.now))
 	return err

@@ -100,22 +100,36 @@ func (s *Store) ListNotifications(ctx context.Context, a auth.Actor, unreadOnly 
 }
 
 // CountUnread counts the actor's unread notifications. Every page shows
-// it, so it is one count along the user and org indexes.
+// it, so it is one count along the partial unread indexes, and the answer
+// is kept for unreadTTL (cleared here whenever a notification is written
+// or read).
 func (s *Store) CountUnread(ctx context.Context, a auth.Actor) (int, error) {
 	if a.UserID == 0 && a.OrgID == 0 {
 		return 0, nil
 	}
+	key := [2]int64{a.UserID, a.OrgID}
+	if n, ok := s.unread.get(key, s.now(), unreadTTL); ok {
+		return n, nil
+	}
 	var ar args
 	var n int
 	err := s.rdb.QueryRowContext(ctx, `SELECT COUNT(*) FROM notifications WHERE `+notificationAudience(&ar, a)+` AND read_at = 0`, ar...).Scan(&n)
+	if err == nil {
+		s.unread.put(key, n, s.now())
+	}
 	return n, normalize(err)
 }
+
+// unreadTTL bounds how late a badge may be for a notification written by
+// another server.
+const unreadTTL = 10 * time.Second
 
 // MarkNotificationsRead marks the given notifications read, or all the
 // actor's unread ones when ids is nil. Ids the actor cannot see are
 // ignored. It returns how many it marked. Marking read changes no
 // business record, so it is not audited.
 func (s *Store) MarkNotificationsRead(ctx context.Context, a auth.Actor, ids []int64) (int, error) {
+	defer s.unread.clear()
 	if ids != nil && len(ids) == 0 {
 		return 0, nil
 	}
@@ -148,6 +162,7 @@ func (s *Store) MarkNotificationsRead(ctx context.Context, a auth.Actor, ids []i
 // not yet) and returns it, so the page can go on to its case. A
 // notification the actor cannot see is not found.
 func (s *Store) ReadNotification(ctx context.Context, a auth.Actor, id int64) (Notification, error) {
+	defer s.unread.clear()
 	var out Notification
 	err := s.transact(ctx, func(tx *Tx) error {
 		var ar args

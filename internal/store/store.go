@@ -62,6 +62,7 @@ type Store struct {
 	// (shared by WithClock copies).
 	dicts    *ttlCache[string, dicts.Dictionary]
 	orgLists *ttlCache[string, []orgs.Org]
+	unread   *ttlCache[[2]int64, int]
 }
 
 // Open opens (and migrates) the database described by cfg.
@@ -69,7 +70,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if cfg.Box == nil {
 		return nil, errors.New("store: no secret box")
 	}
-	s := &Store{box: cfg.Box, now: cfg.Now, dicts: &ttlCache[string, dicts.Dictionary]{}, orgLists: &ttlCache[string, []orgs.Org]{}}
+	s := &Store{box: cfg.Box, now: cfg.Now, dicts: &ttlCache[string, dicts.Dictionary]{}, orgLists: &ttlCache[string, []orgs.Org]{}, unread: &ttlCache[[2]int64, int]{}}
 	if s.now == nil {
 		s.now = time.Now
 	}
