@@ -2,9 +2,7 @@ package web
 
 import (
 	"context"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -16,24 +14,14 @@ import (
 	"jinguo/internal/cases"
 	"jinguo/internal/localtime"
 	"jinguo/internal/orgs"
-	"jinguo/internal/store"
 	"jinguo/internal/store/storetest"
 	"jinguo/internal/workdays"
 )
 
-// adm2Env is a server over a fresh SQLite store whose clock the test sets.
+// adm2Env is the test server, whose clock the test sets, and the test.
 type adm2Env struct {
-	t     *testing.T
-	st    *store.Store
-	tree  storetest.Tree
-	clock *storetest.Clock
-	url   string
-}
-
-type adm2Resp struct {
-	status   int
-	location string
-	body     string
+	*testEnv
+	t *testing.T
 }
 
 // adm2CST is a time in China, in UTC.
@@ -43,65 +31,27 @@ func adm2CST(y int, m time.Month, d, h, min int) time.Time {
 
 func adm2Setup(t *testing.T) *adm2Env {
 	t.Helper()
-	clock := storetest.NewClock(adm2CST(2024, 9, 26, 10, 0)) // Thursday
-	st := storetest.Open(t, store.SQLite, storetest.Options{Now: clock.Now})
-	tree := storetest.BuildTree(t, st)
-	srv, err := New(st, Config{}, nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv.Handler())
-	t.Cleanup(hs.Close)
-	return &adm2Env{t: t, st: st, tree: tree, clock: clock, url: hs.URL}
+	return &adm2Env{testEnv: newTestEnv(t, withClock(adm2CST(2024, 9, 26, 10, 0))), t: t} // Thursday
 }
 
 // signIn creates a user of org with role, past the first password change,
 // and returns the actor and a session token.
 func (e *adm2Env) signIn(name string, org orgs.Org, role string) (auth.Actor, string) {
 	e.t.Helper()
-	ctx := context.Background()
-	u := storetest.NewUser(e.t, e.st, org, name, role)
+	token, u := e.signInStore(e.t, org, name, role)
 	a := storetest.ActorFor(e.t, e.st, org, role)
 	a.UserID, a.Username = u.ID, u.Username
-	const pw = "Adm2-Renewed-2024!"
-	if err := e.st.ChangePassword(ctx, a, storetest.TestPassword, pw); err != nil {
-		e.t.Fatalf("change password: %v", err)
-	}
-	_, sess, err := e.st.Login(ctx, u.Username, pw, "127.0.0.1", "test")
-	if err != nil {
-		e.t.Fatalf("login: %v", err)
-	}
-	return a, sess.Token
+	return a, token
 }
 
 // do sends a browser-like request: session cookie, same-origin form
 // posts, no redirects followed.
-func (e *adm2Env) do(method, path, token string, form url.Values) adm2Resp {
+func (e *adm2Env) do(method, path, token string, form url.Values) pageResp {
 	e.t.Helper()
-	var body io.Reader
-	if form != nil {
-		body = strings.NewReader(form.Encode())
-	}
-	req, err := http.NewRequest(method, e.url+path, body)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	if form != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	}
-	req.Header.Set("Sec-Fetch-Site", "same-origin")
-	req.AddCookie(&http.Cookie{Name: sessionCookie, Value: token})
-	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	res, err := client.Do(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	return adm2Resp{status: res.StatusCode, location: res.Header.Get("Location"), body: string(b)}
+	return e.visit(e.t, e.browser(e.t, token), method, path, form)
 }
 
-func (e *adm2Env) want(r adm2Resp, status int, what string) {
+func (e *adm2Env) want(r pageResp, status int, what string) {
 	e.t.Helper()
 	if r.status != status {
 		e.t.Fatalf("%s: status %d, want %d; body: %.800s", what, r.status, status, r.body)

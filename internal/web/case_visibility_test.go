@@ -6,8 +6,6 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"net/http/cookiejar"
-	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -19,8 +17,6 @@ import (
 	"jinguo/internal/audit"
 	"jinguo/internal/auth"
 	"jinguo/internal/orgs"
-	"jinguo/internal/store"
-	"jinguo/internal/store/storetest"
 )
 
 // The markers of the restricted case: every field that tells what happened
@@ -39,15 +35,10 @@ const (
 	cvPublicMarker = "CVP"
 	cvPublicDesc   = "丈夫经常打我，我不敢回家。公开标记CVP1"
 	cvPublicPhone  = "13912340000"
-	cvPassword     = "Matrix-Renewed-2024!"
 )
 
-// cvEnv is a server over a fresh SQLite store with the storetest tree.
-type cvEnv struct {
-	st   *store.Store
-	tree storetest.Tree
-	url  string
-}
+// cvEnv is the test server with the case's helpers.
+type cvEnv struct{ *testEnv }
 
 // cvUser is a signed-in user's client: the session cookie, no redirects
 // followed.
@@ -57,73 +48,33 @@ type cvUser struct {
 	client *http.Client
 }
 
-type cvResp struct {
-	status   int
-	location string
-	body     string
-	raw      []byte
-}
-
 func (e *cvEnv) signIn(t *testing.T, org orgs.Org, username, role string) *cvUser {
 	t.Helper()
-	ctx := context.Background()
-	u := storetest.NewUser(t, e.st, org, username, role)
-	if err := e.st.ChangePassword(ctx, auth.Actor{UserID: u.ID, Username: u.Username, OrgID: u.OrgID}, storetest.TestPassword, cvPassword); err != nil {
-		t.Fatalf("change password of %s: %v", username, err)
-	}
-	_, sess, err := e.st.Login(ctx, username, cvPassword, "127.0.0.1", "case_visibility_test")
-	if err != nil {
-		t.Fatalf("login %s: %v", username, err)
-	}
-	jar, err := cookiejar.New(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	base, _ := url.Parse(e.url)
-	jar.SetCookies(base, []*http.Cookie{{Name: sessionCookie, Value: sess.Token, Path: "/"}})
-	return &cvUser{env: e, name: username, client: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+	token, _ := e.signInStore(t, org, username, role)
+	return &cvUser{env: e, name: username, client: e.browser(t, token)}
 }
 
 // cvAnonymous is a client without an account: the public.
-func (e *cvEnv) anonymous() *cvUser {
-	return &cvUser{env: e, name: "public", client: &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+func (e *cvEnv) anonymous(t *testing.T) *cvUser {
+	return &cvUser{env: e, name: "public", client: e.browser(t, "")}
 }
 
-func (u *cvUser) do(t *testing.T, method, path, contentType string, body io.Reader) cvResp {
+func (u *cvUser) do(t *testing.T, method, path, contentType string, body io.Reader) pageResp {
 	t.Helper()
-	req, err := http.NewRequest(method, u.env.url+path, body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
-	}
-	if method != http.MethodGet {
-		req.Header.Set("Sec-Fetch-Site", "same-origin")
-	}
-	res, err := u.client.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	data, err := io.ReadAll(res.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cvResp{status: res.StatusCode, location: res.Header.Get("Location"), body: string(data), raw: data}
+	return u.env.send(t, u.client, method, path, contentType, body, nil)
 }
 
-func (u *cvUser) get(t *testing.T, path string) cvResp {
+func (u *cvUser) get(t *testing.T, path string) pageResp {
 	t.Helper()
 	return u.do(t, http.MethodGet, path, "", nil)
 }
 
-func (u *cvUser) post(t *testing.T, path string, form url.Values) cvResp {
+func (u *cvUser) post(t *testing.T, path string, form url.Values) pageResp {
 	t.Helper()
 	return u.do(t, http.MethodPost, path, "application/x-www-form-urlencoded", strings.NewReader(form.Encode()))
 }
 
-func (u *cvUser) postJSON(t *testing.T, path string, v any) cvResp {
+func (u *cvUser) postJSON(t *testing.T, path string, v any) pageResp {
 	t.Helper()
 	b, err := json.Marshal(v)
 	if err != nil {
@@ -170,7 +121,7 @@ type cvCaseJSON struct {
 	} `json:"timeline"`
 }
 
-func cvDecode[T any](t *testing.T, what string, r cvResp) T {
+func cvDecode[T any](t *testing.T, what string, r pageResp) T {
 	t.Helper()
 	var v T
 	if err := json.Unmarshal(r.raw, &v); err != nil {
@@ -251,15 +202,8 @@ func (k cvSees) String() string {
 // shows a case, and what the public status page tells about an online
 // request.
 func TestCaseVisibilityMatrix(t *testing.T) {
-	st := storetest.Open(t, store.SQLite, storetest.Options{})
-	tree := storetest.BuildTree(t, st)
-	srv, err := New(st, Config{}, nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv.Handler())
-	t.Cleanup(hs.Close)
-	e := &cvEnv{st: st, tree: tree, url: hs.URL}
+	e := &cvEnv{newTestEnv(t)}
+	tree := e.tree
 
 	operator := e.signIn(t, tree.City, "hotline_op", auth.RoleCadre)
 	cityLead := e.signIn(t, tree.City, "city_lead", auth.RoleOrgAdmin)
@@ -327,14 +271,14 @@ func TestCaseVisibilityMatrix(t *testing.T) {
 	details := []string{cvSummary, cvDescription, cvComplainant, cvRespondent, cvAgency}
 	for _, v := range viewers {
 		u, who := v.user, v.user.name+" ("+v.sees.String()+")"
-		noMarker := func(what string, r cvResp) {
+		noMarker := func(what string, r pageResp) {
 			t.Helper()
 			if strings.Contains(r.body, cvMarker) {
 				i := strings.Index(r.body, cvMarker)
 				t.Errorf("%s: %s shows details of the restricted case: …%s…", who, what, r.body[max(0, i-120):min(len(r.body), i+40)])
 			}
 		}
-		full := func(what string, r cvResp, parts ...string) {
+		full := func(what string, r pageResp, parts ...string) {
 			t.Helper()
 			for _, p := range parts {
 				if !strings.Contains(r.body, p) {
@@ -342,7 +286,7 @@ func TestCaseVisibilityMatrix(t *testing.T) {
 				}
 			}
 		}
-		noPhone := func(what string, r cvResp) {
+		noPhone := func(what string, r pageResp) {
 			t.Helper()
 			if strings.Contains(r.body, cvPhone) {
 				t.Errorf("%s: %s shows the caller's phone %s unmasked", who, what, cvPhone)
@@ -434,7 +378,7 @@ func TestCaseVisibilityMatrix(t *testing.T) {
 		byNumber := u.get(t, "/cases?"+url.Values{"q": {number}}.Encode())
 		apiList := u.get(t, "/api/v1/cases?"+url.Values{"q": {number}}.Encode())
 		apiWords := u.get(t, "/api/v1/cases?"+url.Values{"q": {cvSummary}}.Encode())
-		for what, r := range map[string]cvResp{"the list": list, "the list searched by number": byNumber, "the API searched by number": apiList} {
+		for what, r := range map[string]pageResp{"the list": list, "the list searched by number": byNumber, "the API searched by number": apiList} {
 			if r.status != http.StatusOK {
 				t.Errorf("%s: %s status %d", who, what, r.status)
 			}
@@ -607,7 +551,7 @@ func TestCaseVisibilityMatrix(t *testing.T) {
 
 	// The public: an online request, handled down to the township and
 	// closed; its status page tells the status and the public notes only.
-	public := e.anonymous()
+	public := e.anonymous(t)
 	r = public.post(t, "/help", url.Values{"category": {"dv"}, "description": {cvPublicDesc}, "phone": {cvPublicPhone}})
 	codeRe := regexp.MustCompile(`class="stat-value">([A-Z0-9-]+)<`)
 	cm := codeRe.FindStringSubmatch(r.body)
@@ -632,7 +576,7 @@ func TestCaseVisibilityMatrix(t *testing.T) {
 	last4 := cvPublicPhone[len(cvPublicPhone)-4:]
 	status := public.post(t, "/help/status", url.Values{"code": {code}, "phone_last4": {last4}})
 	statusAPI := public.get(t, "/api/v1/public/help-requests/"+url.PathEscape(code)+"?phone_last4="+last4)
-	for what, r := range map[string]cvResp{"the status page": status, "the status API": statusAPI} {
+	for what, r := range map[string]pageResp{"the status page": status, "the status API": statusAPI} {
 		if r.status != http.StatusOK {
 			t.Fatalf("%s: status %d\n%s", what, r.status, cvExcerpt(r.body))
 		}

@@ -2,10 +2,7 @@ package web
 
 import (
 	"context"
-	"io"
 	"net/http"
-	"net/http/cookiejar"
-	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"strings"
@@ -21,94 +18,27 @@ import (
 	"jinguo/internal/store/storetest"
 )
 
-// caseTestEnv is a server over a fresh store with the storetest tree and
-// a clock that stands still unless a test moves it.
-type caseTestEnv struct {
-	st    *store.Store
-	tree  storetest.Tree
-	clock *storetest.Clock
-	url   string
-}
-
-const caseTestPassword = "Renewed-Case-2024!"
-
-func newCaseTestEnv(t *testing.T, now time.Time) *caseTestEnv {
-	t.Helper()
-	clock := storetest.NewClock(now)
-	st := storetest.Open(t, store.SQLite, storetest.Options{Now: clock.Now})
-	tree := storetest.BuildTree(t, st)
-	srv, err := New(st, Config{}, nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv.Handler())
-	t.Cleanup(hs.Close)
-	return &caseTestEnv{st: st, tree: tree, clock: clock, url: hs.URL}
-}
-
 // caseBrowser is a signed-in user's browser: it keeps cookies (the
 // session and flash messages) and does not follow redirects.
 type caseBrowser struct {
-	env    *caseTestEnv
+	env    *testEnv
 	user   auth.User
 	client *http.Client
 }
 
-// signIn creates a user at org with role, changes the first-login
+// caseSignIn creates a user at org with role, changes the first-login
 // password and signs in.
-func (e *caseTestEnv) signIn(t *testing.T, org orgs.Org, username, role string) *caseBrowser {
+func caseSignIn(t *testing.T, e *testEnv, org orgs.Org, username, role string) *caseBrowser {
 	t.Helper()
-	ctx := context.Background()
-	u := storetest.NewUser(t, e.st, org, username, role)
-	if err := e.st.ChangePassword(ctx, auth.Actor{UserID: u.ID, Username: u.Username, OrgID: u.OrgID}, storetest.TestPassword, caseTestPassword); err != nil {
-		t.Fatalf("change password of %s: %v", username, err)
-	}
-	_, sess, err := e.st.Login(ctx, username, caseTestPassword, "127.0.0.1", "cases_test")
-	if err != nil {
-		t.Fatalf("login %s: %v", username, err)
-	}
-	jar, err := cookiejar.New(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	base, _ := url.Parse(e.url)
-	jar.SetCookies(base, []*http.Cookie{{Name: sessionCookie, Value: sess.Token, Path: "/"}})
-	client := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	return &caseBrowser{env: e, user: u, client: client}
+	token, u := e.signInStore(t, org, username, role)
+	return &caseBrowser{env: e, user: u, client: e.browser(t, token)}
 }
 
-type caseResp struct {
-	status   int
-	location string
-	body     string
-}
+type caseResp struct{ pageResp }
 
 func (b *caseBrowser) do(t *testing.T, method, path string, form url.Values) caseResp {
 	t.Helper()
-	var rd io.Reader
-	if form != nil {
-		rd = strings.NewReader(form.Encode())
-	}
-	req, err := http.NewRequest(method, b.env.url+path, rd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if form != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	}
-	if method != http.MethodGet {
-		req.Header.Set("Sec-Fetch-Site", "same-origin")
-	}
-	res, err := b.client.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	data, err := io.ReadAll(res.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return caseResp{status: res.StatusCode, location: res.Header.Get("Location"), body: string(data)}
+	return caseResp{b.env.visit(t, b.client, method, path, form)}
 }
 
 func (b *caseBrowser) get(t *testing.T, path string) caseResp {
@@ -188,7 +118,7 @@ func caseSection(body, id string) string {
 func TestCaseWebWorkflow(t *testing.T) {
 	// Monday 4 March 2024, 10:00 in China.
 	t0 := time.Date(2024, 3, 4, 2, 0, 0, 0, time.UTC)
-	e := newCaseTestEnv(t, t0)
+	e := newTestEnv(t, withClock(t0))
 	ctx := context.Background()
 	tr := e.tree
 
@@ -210,10 +140,10 @@ func TestCaseWebWorkflow(t *testing.T) {
 	// one (3 working days, Thursday 23:59) is due within two days.
 	e.clock.Set(t0.Add(48 * time.Hour))
 
-	operator := e.signIn(t, tr.City, "operator", auth.RoleCadre)
-	d1 := e.signIn(t, tr.D1, "d1admin", auth.RoleOrgAdmin)
-	t1 := e.signIn(t, tr.T1, "t1cadre", auth.RoleCadre)
-	d2 := e.signIn(t, tr.D2, "d2admin", auth.RoleOrgAdmin)
+	operator := caseSignIn(t, e, tr.City, "operator", auth.RoleCadre)
+	d1 := caseSignIn(t, e, tr.D1, "d1admin", auth.RoleOrgAdmin)
+	t1 := caseSignIn(t, e, tr.T1, "t1cadre", auth.RoleCadre)
+	d2 := caseSignIn(t, e, tr.D2, "d2admin", auth.RoleOrgAdmin)
 
 	// The intake form: keyboard first, categories grouped, the checklist
 	// with its rule.
@@ -339,7 +269,7 @@ func TestCaseWebWorkflow(t *testing.T) {
 // TestCasePersonLookup checks the intake form's registry search: people
 // in scope by full phone number, with a radio button to link them.
 func TestCasePersonLookup(t *testing.T) {
-	e := newCaseTestEnv(t, time.Date(2024, 3, 4, 2, 0, 0, 0, time.UTC))
+	e := newTestEnv(t, withClock(time.Date(2024, 3, 4, 2, 0, 0, 0, time.UTC)))
 	ctx := context.Background()
 	first17 := "33010219900307002"
 	p, err := e.st.CreatePerson(ctx, storetest.ActorFor(t, e.st, e.tree.T1, auth.RoleCadre), people.Input{
@@ -347,8 +277,8 @@ func TestCasePersonLookup(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	operator := e.signIn(t, e.tree.City, "operator", auth.RoleCadre)
-	d2 := e.signIn(t, e.tree.D2, "d2admin", auth.RoleOrgAdmin)
+	operator := caseSignIn(t, e, e.tree.City, "operator", auth.RoleCadre)
+	d2 := caseSignIn(t, e, e.tree.D2, "d2admin", auth.RoleOrgAdmin)
 	radio := `name="person_id" value="` + strconv.FormatInt(p.ID, 10) + `"`
 	r := operator.get(t, "/cases/person-lookup?q=13800138000")
 	r.want(t, "lookup by phone", http.StatusOK, radio, "张晓红", "138****8000")

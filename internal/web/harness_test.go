@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -36,34 +37,44 @@ type testEnv struct {
 }
 
 // testEnvOption sets up a testEnv before its store is opened.
-type testEnvOption func(*storetest.Options, **storetest.Clock)
+type testEnvOption func(*testEnvSetup)
+
+// testEnvSetup is what the options set: the store's options, its clock
+// and the server's config.
+type testEnvSetup struct {
+	store storetest.Options
+	clock *storetest.Clock
+	cfg   Config
+}
 
 // withClock gives the store a settable clock starting at start.
 func withClock(start time.Time) testEnvOption {
-	return func(o *storetest.Options, c **storetest.Clock) {
-		*c = storetest.NewClock(start)
-		o.Now = (*c).Now
+	return func(s *testEnvSetup) {
+		s.clock = storetest.NewClock(start)
+		s.store.Now = s.clock.Now
 	}
+}
+
+// withConfig serves with cfg instead of the zero Config.
+func withConfig(cfg Config) testEnvOption {
+	return func(s *testEnvSetup) { s.cfg = cfg }
 }
 
 func newTestEnv(t *testing.T, opts ...testEnvOption) *testEnv {
 	t.Helper()
-	var (
-		o     storetest.Options
-		clock *storetest.Clock
-	)
+	var set testEnvSetup
 	for _, opt := range opts {
-		opt(&o, &clock)
+		opt(&set)
 	}
-	st := storetest.Open(t, store.SQLite, o)
+	st := storetest.Open(t, store.SQLite, set.store)
 	tree := storetest.BuildTree(t, st)
-	srv, err := New(st, Config{}, nil, nil)
+	srv, err := New(st, set.cfg, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(hs.Close)
-	return &testEnv{st: st, tree: tree, srv: srv, http: hs, clock: clock}
+	return &testEnv{st: st, tree: tree, srv: srv, http: hs, clock: set.clock}
 }
 
 // signIn creates a user at org with role, signs in through the API,
@@ -85,6 +96,22 @@ func (e *testEnv) signInUser(t *testing.T, org orgs.Org, username, role string) 
 		t.Fatalf("change password of %s: status %d", username, code)
 	}
 	return token, u
+}
+
+// signInStore is signInUser through the store rather than the API: the
+// first-login password change and the sign-in are made there.
+func (e *testEnv) signInStore(t *testing.T, org orgs.Org, username, role string) (string, auth.User) {
+	t.Helper()
+	ctx := context.Background()
+	u := storetest.NewUser(t, e.st, org, username, role)
+	if err := e.st.ChangePassword(ctx, auth.Actor{UserID: u.ID, Username: u.Username, OrgID: u.OrgID}, storetest.TestPassword, testEnvPassword); err != nil {
+		t.Fatalf("change password of %s: %v", username, err)
+	}
+	_, sess, err := e.st.Login(ctx, username, testEnvPassword, "127.0.0.1", "test")
+	if err != nil {
+		t.Fatalf("login %s: %v", username, err)
+	}
+	return sess.Token, u
 }
 
 // login signs a user made by signIn in again, as after the clock has moved
@@ -161,10 +188,14 @@ func (e *testEnv) apiInto(t *testing.T, method, path, token string, body, out an
 }
 
 // sameOriginTransport marks every request Sec-Fetch-Site: same-origin, as
-// a browser does on our own pages and forms.
+// a browser does on our own pages and forms, unless the request says
+// otherwise.
 type sameOriginTransport struct{ base http.RoundTripper }
 
 func (s sameOriginTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.Header.Get("Sec-Fetch-Site") != "" {
+		return s.base.RoundTrip(req)
+	}
 	req = req.Clone(req.Context())
 	req.Header.Set("Sec-Fetch-Site", "same-origin")
 	return s.base.RoundTrip(req)
@@ -197,16 +228,41 @@ func (e *testEnv) browser(t *testing.T, token string) *http.Client {
 // the body, and returns the status, headers and body.
 func (e *testEnv) fetch(t *testing.T, c *http.Client, method, path string, form url.Values) (int, http.Header, []byte) {
 	t.Helper()
-	var rd io.Reader
-	if form != nil {
-		rd = strings.NewReader(form.Encode())
+	r := e.visit(t, c, method, path, form)
+	return r.status, r.header, r.raw
+}
+
+// visit is fetch that returns the answer as a pageResp.
+func (e *testEnv) visit(t *testing.T, c *http.Client, method, path string, form url.Values) pageResp {
+	t.Helper()
+	if form == nil {
+		return e.send(t, c, method, path, "", nil, nil)
 	}
-	req, err := http.NewRequest(method, e.http.URL+path, rd)
+	return e.send(t, c, method, path, "application/x-www-form-urlencoded", strings.NewReader(form.Encode()), nil)
+}
+
+// pageResp is an answer as the page tests read it.
+type pageResp struct {
+	status   int
+	header   http.Header
+	location string
+	body     string
+	raw      []byte
+}
+
+// send sends a request with the client, the body (if not nil) with
+// contentType (if not empty) and the extra header, and returns the answer.
+func (e *testEnv) send(t *testing.T, c *http.Client, method, path, contentType string, body io.Reader, header map[string]string) pageResp {
+	t.Helper()
+	req, err := http.NewRequest(method, e.http.URL+path, body)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if form != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
 	}
 	res, err := c.Do(req)
 	if err != nil {
@@ -217,7 +273,7 @@ func (e *testEnv) fetch(t *testing.T, c *http.Client, method, path string, form 
 	if err != nil {
 		t.Fatal(err)
 	}
-	return res.StatusCode, res.Header, data
+	return pageResp{status: res.StatusCode, header: res.Header, location: res.Header.Get("Location"), body: string(data), raw: data}
 }
 
 // page sends one request from a fresh browser with the session of token.

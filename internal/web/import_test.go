@@ -7,7 +7,6 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -22,78 +21,29 @@ import (
 
 // importEnv is a server with a signed-in cadre of T1.
 type importEnv struct {
-	st    *store.Store
-	tree  storetest.Tree
-	url   string
+	*testEnv
 	token string
 	actor auth.Actor
 }
 
 func newImportEnv(t *testing.T, cfg Config) *importEnv {
 	t.Helper()
-	ctx := context.Background()
-	st := storetest.Open(t, store.SQLite, storetest.Options{})
-	tree := storetest.BuildTree(t, st)
-	srv, err := New(st, cfg, nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv.Handler())
-	t.Cleanup(hs.Close)
-
-	u := storetest.NewUser(t, st, tree.T1, "importcadre", auth.RoleCadre)
-	a := storetest.ActorFor(t, st, tree.T1, auth.RoleCadre)
+	e := newTestEnv(t, withConfig(cfg))
+	token, u := e.signInStore(t, e.tree.T1, "importcadre", auth.RoleCadre)
+	a := storetest.ActorFor(t, e.st, e.tree.T1, auth.RoleCadre)
 	a.UserID, a.Username = u.ID, u.Username
-	const pw = "Import-Renewed-2024!"
-	if err := st.ChangePassword(ctx, a, storetest.TestPassword, pw); err != nil {
-		t.Fatalf("change password: %v", err)
-	}
-	_, sess, err := st.Login(ctx, u.Username, pw, "127.0.0.1", "test")
-	if err != nil {
-		t.Fatalf("login: %v", err)
-	}
-	return &importEnv{st: st, tree: tree, url: hs.URL, token: sess.Token, actor: a}
-}
-
-type importResp struct {
-	status   int
-	location string
-	body     string
+	return &importEnv{testEnv: e, token: token, actor: a}
 }
 
 // do sends a browser-like request: session cookie, same-origin POSTs, no
 // redirects followed.
-func (e *importEnv) do(t *testing.T, method, path, contentType string, body io.Reader, header map[string]string) importResp {
+func (e *importEnv) do(t *testing.T, method, path, contentType string, body io.Reader, header map[string]string) pageResp {
 	t.Helper()
-	req, err := http.NewRequest(method, e.url+path, body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
-	}
-	if method != http.MethodGet {
-		req.Header.Set("Sec-Fetch-Site", "same-origin")
-	}
-	for k, v := range header {
-		req.Header.Set(k, v)
-	}
-	req.AddCookie(&http.Cookie{Name: sessionCookie, Value: e.token})
-	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	res, err := client.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return importResp{status: res.StatusCode, location: res.Header.Get("Location"), body: string(b)}
+	return e.send(t, e.browser(t, e.token), method, path, contentType, body, header)
 }
 
 // upload posts a spreadsheet to /people/import with the default org.
-func (e *importEnv) upload(t *testing.T, name string, data []byte, orgID int64) importResp {
+func (e *importEnv) upload(t *testing.T, name string, data []byte, orgID int64) pageResp {
 	t.Helper()
 	var buf bytes.Buffer
 	mw := multipart.NewWriter(&buf)

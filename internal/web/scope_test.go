@@ -5,10 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
-	"net/http/cookiejar"
-	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"slices"
@@ -21,7 +18,6 @@ import (
 	"jinguo/internal/auth"
 	"jinguo/internal/orgs"
 	"jinguo/internal/people"
-	"jinguo/internal/store"
 	"jinguo/internal/store/storetest"
 )
 
@@ -75,9 +71,7 @@ type smActor struct {
 }
 
 type smEnv struct {
-	st       *store.Store
-	tree     storetest.Tree
-	url      string
+	*testEnv
 	parent   map[int64]int64
 	orgs     []smOrg
 	people   []smPerson
@@ -118,58 +112,20 @@ type smResp struct {
 // api sends an API request with the actor's bearer token.
 func (e *smEnv) api(t *testing.T, a *smActor, method, path string, body any) smResp {
 	t.Helper()
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequest(method, e.url+path, rd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
+	token := ""
 	if a != nil {
-		req.Header.Set("Authorization", "Bearer "+a.token)
+		token = a.token
 	}
-	return smSend(t, http.DefaultClient, req)
+	code, _, raw := e.apiJSON(t, method, path, token, body)
+	return smResp{status: code, body: raw}
 }
 
 // page sends a UI request from the actor's browser; a form makes it a
 // same-origin POST.
 func (e *smEnv) page(t *testing.T, c *http.Client, method, path string, form url.Values) smResp {
 	t.Helper()
-	var rd io.Reader
-	if form != nil {
-		rd = strings.NewReader(form.Encode())
-	}
-	req, err := http.NewRequest(method, e.url+path, rd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if form != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	}
-	req.Header.Set("Sec-Fetch-Site", "same-origin")
-	return smSend(t, c, req)
-}
-
-func smSend(t *testing.T, c *http.Client, req *http.Request) smResp {
-	t.Helper()
-	resp, err := c.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return smResp{status: resp.StatusCode, header: resp.Header, body: b}
+	code, header, body := e.testEnv.fetch(t, c, method, path, form)
+	return smResp{status: code, header: header, body: body}
 }
 
 // smSetup builds the tree, one person, one family and one cadre account at
@@ -177,15 +133,8 @@ func smSend(t *testing.T, c *http.Client, req *http.Request) smResp {
 func smSetup(t *testing.T) *smEnv {
 	t.Helper()
 	ctx := context.Background()
-	st := storetest.Open(t, store.SQLite, storetest.Options{})
-	tree := storetest.BuildTree(t, st)
-	srv, err := New(st, Config{}, nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv.Handler())
-	t.Cleanup(hs.Close)
-	e := &smEnv{st: st, tree: tree, url: hs.URL, parent: map[int64]int64{}}
+	e := &smEnv{testEnv: newTestEnv(t), parent: map[int64]int64{}}
+	st, tree := e.st, e.tree
 	for _, o := range tree.All {
 		e.parent[o.ID] = o.ParentID
 	}
@@ -280,8 +229,7 @@ func (e *smEnv) signIn(t *testing.T, label string, u smUser, org orgs.Org, role 
 	if r := e.api(t, a, "POST", "/api/v1/auth/password", map[string]string{"old_password": storetest.TestPassword, "new_password": smPassword}); r.status != 200 {
 		t.Fatalf("password change %s: %d %s", u.username, r.status, r.body)
 	}
-	jar, _ := cookiejar.New(nil)
-	a.browser = &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	a.browser = e.browser(t, "")
 	r = e.page(t, a.browser, "POST", "/login", url.Values{"username": {u.username}, "password": {smPassword}})
 	if r.status != http.StatusSeeOther || r.header.Get("Location") == "/account/password" {
 		t.Fatalf("form login %s: %d → %q", u.username, r.status, r.header.Get("Location"))
