@@ -158,13 +158,6 @@ func (s *Store) GetPerson(ctx context.Context, a auth.Actor, id int64) (PersonRe
 // person keeping a since-disabled code can still be edited. It returns the
 // owning org.
 func (tx *Tx) checkPersonRefs(ctx context.Context, a auth.Actor, p people.Person, old *PersonRecord) (orgs.Org, error) {
-	o, err := orgByID(ctx, tx, a, p.OrgID)
-	if err != nil {
-		return o, apperr.Fields{"org_id": "所属组织不存在或无权访问"}.Err()
-	}
-	if o.Status != orgs.Active {
-		return o, apperr.Fields{"org_id": "所属组织已撤销，不能登记人员"}.Err()
-	}
 	var before PersonRecord
 	if old != nil {
 		before = *old
@@ -185,19 +178,29 @@ func (tx *Tx) checkPersonRefs(ctx context.Context, a auth.Actor, p people.Person
 			checks = append(checks, check{"person_tag", "tags", t})
 		}
 	}
-	if len(checks) == 0 {
-		return o, nil
-	}
-	// One query for every code; the per-dictionary check only runs to word
-	// the error when something is missing.
+	// One round trip: the org (in scope) and how many of the codes are
+	// enabled items. The per-dictionary check only runs to word the error
+	// when something is missing.
 	var ar args
-	conds := make([]string, len(checks))
-	for i, c := range checks {
-		conds[i] = "(dict = " + ar.add(c.dict) + " AND code = " + ar.add(c.code) + ")"
+	codes := "0"
+	if len(checks) > 0 {
+		conds := make([]string, len(checks))
+		for i, c := range checks {
+			conds[i] = "(dict = " + ar.add(c.dict) + " AND code = " + ar.add(c.code) + ")"
+		}
+		codes = `(SELECT COUNT(*) FROM dict_items WHERE enabled = ` + ar.add(true) + ` AND (` + strings.Join(conds, " OR ") + `))`
 	}
 	var n int
-	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM dict_items WHERE enabled = `+ar.add(true)+` AND (`+strings.Join(conds, " OR ")+`)`, ar...).Scan(&n); err != nil {
+	o, err := scanOrg(scanWith{tx.QueryRowContext(ctx, `SELECT `+orgColumns+`, `+codes+` FROM orgs o WHERE o.id = `+ar.add(p.OrgID)+
+		` AND `+scopeFilter(&ar, a.Scope, "o.id"), ar...), []any{&n}})
+	if err == sql.ErrNoRows {
+		return o, apperr.Fields{"org_id": "所属组织不存在或无权访问"}.Err()
+	}
+	if err != nil {
 		return o, err
+	}
+	if o.Status != orgs.Active {
+		return o, apperr.Fields{"org_id": "所属组织已撤销，不能登记人员"}.Err()
 	}
 	if n == len(checks) {
 		return o, nil
