@@ -294,6 +294,7 @@ func (tx *Tx) insertPerson(ctx context.Context, a auth.Actor, p people.Person) (
 // countPeople keeps org_counts in step with a person added to (delta 1) or
 // taken from (delta -1) an org.
 func (tx *Tx) countPeople(ctx context.Context, orgID int64, delta int) error {
+	defer tx.s.totals.clear()
 	_, err := tx.ExecContext(ctx, `INSERT INTO org_counts (org_id, people) VALUES ($1, $2)
 		ON CONFLICT (org_id) DO UPDATE SET people = org_counts.people + excluded.people`, orgID, delta)
 	return err
@@ -538,15 +539,27 @@ func (s *Store) CountPeople(ctx context.Context, a auth.Actor, f PeopleFilter) (
 	return n, normalize(err)
 }
 
+// totalsTTL bounds how late a list's total may be for a registration made
+// on another server.
+const totalsTTL = 10 * time.Second
+
 // CountPeopleAtMost counts people in scope matching f up to max, and
 // reports whether there are more: a list page needs "10000+", not a scan of
 // a million rows on every view.
 func (s *Store) CountPeopleAtMost(ctx context.Context, a auth.Actor, f PeopleFilter, max int) (int, bool, error) {
 	if f.Q == "" && f.OrgID == 0 && f.Tag == "" && f.Sex == "" && f.AgeMin == 0 && f.AgeMax == 0 {
-		// Unfiltered: the exact total from the per-org counts.
+		// Unfiltered: the total from the per-org counts, kept for totalsTTL
+		// (cleared here by every registration or move).
+		key := fmt.Sprint(a.Scope)
+		if n, ok := s.totals.get(key, s.now(), totalsTTL); ok {
+			return n, false, nil
+		}
 		var ar args
 		var n int
 		err := s.rdb.QueryRowContext(ctx, `SELECT COALESCE(SUM(c.people), 0) FROM org_counts c WHERE `+scopeFilter(&ar, a.Scope, "c.org_id"), ar...).Scan(&n)
+		if err == nil {
+			s.totals.put(key, n, s.now())
+		}
 		return n, false, normalize(err)
 	}
 	var ar args

@@ -63,6 +63,7 @@ type Store struct {
 	dicts    *ttlCache[string, dicts.Dictionary]
 	orgLists *ttlCache[string, []orgs.Org]
 	unread   *ttlCache[[2]int64, int]
+	totals   *ttlCache[string, int]
 }
 
 // Open opens (and migrates) the database described by cfg.
@@ -70,7 +71,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if cfg.Box == nil {
 		return nil, errors.New("store: no secret box")
 	}
-	s := &Store{box: cfg.Box, now: cfg.Now, dicts: &ttlCache[string, dicts.Dictionary]{}, orgLists: &ttlCache[string, []orgs.Org]{}, unread: &ttlCache[[2]int64, int]{}}
+	s := &Store{box: cfg.Box, now: cfg.Now, dicts: &ttlCache[string, dicts.Dictionary]{}, orgLists: &ttlCache[string, []orgs.Org]{}, unread: &ttlCache[[2]int64, int]{}, totals: &ttlCache[string, int]{}}
 	if s.now == nil {
 		s.now = time.Now
 	}
