@@ -55,11 +55,12 @@ type ScreeningDispute struct {
 }
 
 // disputeAccessColumns and disputeAccessJoins read what decides who sees a
-// dispute's details: its reporter, its category's group, and its linked
+// dispute's details: its own reporter (not the report's, which is whoever
+// submitted to the month last), its category's group, and its linked
 // case's restriction, handler and creator. They need screening_disputes d
-// and screening_reports r in the query.
+// in the query.
 const (
-	disputeAccessColumns = `COALESCE(r.reported_by, 0), COALESCE(di.parent_code, ''), c.restricted,
+	disputeAccessColumns = `COALESCE(d.reported_by, 0), COALESCE(di.parent_code, ''), c.restricted,
 		COALESCE(c.handler_user_id, 0), COALESCE(c.created_by, 0)`
 	disputeAccessJoins = ` LEFT JOIN dict_items di ON di.dict = 'case_category' AND di.code = d.category
 		LEFT JOIN cases c ON c.id = d.case_id`
@@ -256,8 +257,8 @@ func (s *Store) ReportScreening(ctx context.Context, a auth.Actor, orgID int64, 
 			}
 		}
 		for _, d := range list {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO screening_disputes (report_id, org_id, category, summary, parties, status, created_at, updated_at)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $7)`, id, orgID, d.Category, d.Summary, d.Parties, DisputeOpen, ms(tx.now)); err != nil {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO screening_disputes (report_id, org_id, category, summary, parties, status, reported_by, created_at, updated_at)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)`, id, orgID, d.Category, d.Summary, d.Parties, DisputeOpen, nullID(a.UserID), ms(tx.now)); err != nil {
 				return err
 			}
 		}

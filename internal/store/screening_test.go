@@ -377,3 +377,76 @@ func TestScreeningRestrictedDisputes(t *testing.T) {
 		check("township cadre", cadre, plain, false)
 	})
 }
+
+// TestScreeningDisputeReporterIsPerDispute checks that a child dispute's
+// details go to the one who reported it, not to whoever submitted to the
+// same month's report later (the report keeps only its latest submitter).
+func TestScreeningDisputeReporterIsPerDispute(t *testing.T) {
+	clock := storetest.NewClock(time.Date(2024, 3, 15, 2, 0, 0, 0, time.UTC))
+	storetest.ForEach(t, storetest.Options{Now: clock.Now}, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		tr := storetest.BuildTree(t, s)
+		_, first := storetest.SignIn(t, s, storetest.NewUser(t, s, tr.V1, "scr-first", auth.RoleCadre))
+		_, second := storetest.SignIn(t, s, storetest.NewUser(t, s, tr.V1, "scr-second", auth.RoleCadre))
+		const month = "2024-03"
+		const secret, later = "小红被父亲殴打", "小刚辍学在家"
+		if _, err := s.ReportScreening(ctx, first, tr.V1.ID, month, false, "", []store.ScreeningDispute{
+			{Category: "child_abuse", Summary: secret, Parties: "小红、父亲陈某"},
+		}); err != nil {
+			t.Fatal(err)
+		}
+		rep, err := s.ReportScreening(ctx, second, tr.V1.ID, month, false, "", []store.ScreeningDispute{
+			{Category: "child", Summary: later, Parties: "刘某之子"},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.ReportedBy != second.UserID || len(rep.Disputes) != 2 {
+			t.Fatalf("report after the second submission: reported by %d, %d disputes; want %d, 2", rep.ReportedBy, len(rep.Disputes), second.UserID)
+		}
+		ids := map[string]int64{}
+		for _, d := range rep.Disputes {
+			ids[d.Summary] = d.ID
+		}
+		check := func(who string, a auth.Actor, summary string, hidden bool) {
+			t.Helper()
+			reps, err := s.ListScreening(ctx, a, tr.V1.ID, month)
+			if err != nil || len(reps) != 1 {
+				t.Fatalf("%s lists: %d reports (%v)", who, len(reps), err)
+			}
+			var listed store.ScreeningDispute
+			for _, x := range reps[0].Disputes {
+				if x.ID == ids[summary] {
+					listed = x
+				}
+			}
+			one, _, err := s.GetDispute(ctx, a, ids[summary])
+			if err != nil {
+				t.Fatalf("%s gets %q: %v", who, summary, err)
+			}
+			for _, got := range []store.ScreeningDispute{listed, one} {
+				switch {
+				case got.ID == 0:
+					t.Errorf("%s: %q not listed", who, summary)
+				case hidden && (!got.Hidden || got.Summary != store.DisputeWithheld || got.Parties != ""):
+					t.Errorf("%s sees %q: summary %q, parties %q; want withheld", who, summary, got.Summary, got.Parties)
+				case !hidden && (got.Hidden || got.Summary != summary || got.Parties == ""):
+					t.Errorf("%s: %q shown as %q, parties %q; want the details", who, summary, got.Summary, got.Parties)
+				}
+			}
+		}
+		check("first reporter", first, secret, false)
+		check("second reporter", second, secret, true)
+		check("second reporter", second, later, false)
+		check("first reporter", first, later, true)
+
+		// Nor may the later submitter turn the earlier child dispute into a
+		// case; its own reporter may.
+		if _, err := s.DisputeToCase(ctx, second, ids[secret], tr.V1.ID); !apperr.Is(err, apperr.Forbidden) {
+			t.Errorf("second reporter converts the first's child dispute: %v, want forbidden", err)
+		}
+		if _, err := s.DisputeToCase(ctx, first, ids[secret], tr.V1.ID); err != nil {
+			t.Errorf("first reporter converts own child dispute: %v", err)
+		}
+	})
+}
