@@ -356,12 +356,7 @@ type memberRequest struct {
 }
 
 func (s *Server) apiSetFamilyMember(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	personID, err := pathID(r, "person_id")
+	id, personID, err := familyMemberIDs(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -387,12 +382,7 @@ func (s *Server) apiSetFamilyMember(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiRemoveFamilyMember(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	personID, err := pathID(r, "person_id")
+	id, personID, err := familyMemberIDs(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -233,12 +233,7 @@ func (s *Server) familyAddMember(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) familyRemoveMember(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	personID, err := pathID(r, "person_id")
+	id, personID, err := familyMemberIDs(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -248,4 +243,14 @@ func (s *Server) familyRemoveMember(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	redirectOK(w, r, familyHref(id), "已移出家庭，人员档案保留")
+}
+
+// familyMemberIDs reads the family and person ids of a member route
+// (/families/{id}/members/{person_id}); junk is a 404.
+func familyMemberIDs(r *http.Request) (familyID, personID int64, err error) {
+	if familyID, err = pathID(r, "id"); err != nil {
+		return 0, 0, err
+	}
+	personID, err = pathID(r, "person_id")
+	return familyID, personID, err
 }
