@@ -611,11 +611,7 @@ func (s *Store) ListCases(ctx context.Context, a auth.Actor, f CaseFilter) ([]Ca
 	if err := rows.Err(); err != nil {
 		return nil, 0, normalize(err)
 	}
-	var next int64
-	if len(raw) > limit {
-		raw = raw[:limit]
-		next = raw[limit-1].ID
-	}
+	raw, next := keysetPage(raw, limit, func(r caseRow) int64 { return r.ID })
 	out := make([]CaseRecord, len(raw))
 	for i, r := range raw {
 		rec := r.CaseRecord

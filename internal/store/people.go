@@ -508,11 +508,7 @@ func (s *Store) ListPeople(ctx context.Context, a auth.Actor, f PeopleFilter) ([
 	if err := rows.Err(); err != nil {
 		return nil, 0, normalize(err)
 	}
-	var next int64
-	if len(out) > limit {
-		out = out[:limit]
-		next = out[limit-1].ID
-	}
+	out, next := keysetPage(out, limit, func(x PersonRecord) int64 { return x.ID })
 	ids := make([]int64, len(out))
 	for i, r := range out {
 		ids[i] = r.ID

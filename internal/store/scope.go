@@ -45,3 +45,14 @@ func clampLimit(n, def, max int) int {
 	}
 	return n
 }
+
+// keysetPage trims a list queried with limit+1 rows to limit and returns
+// the cursor of the next page: the id of its last row, or 0 when that was
+// the last page.
+func keysetPage[T any](out []T, limit int, id func(T) int64) ([]T, int64) {
+	if len(out) <= limit {
+		return out, 0
+	}
+	out = out[:limit]
+	return out, id(out[limit-1])
+}

@@ -330,11 +330,7 @@ func (s *Store) ListUsers(ctx context.Context, a auth.Actor, f UserFilter) ([]au
 	if err := rows.Err(); err != nil {
 		return nil, 0, normalize(err)
 	}
-	var next int64
-	if len(out) > limit {
-		out = out[:limit]
-		next = out[limit-1].ID
-	}
+	out, next := keysetPage(out, limit, func(x auth.User) int64 { return x.ID })
 	return out, next, nil
 }
 
